@@ -1,0 +1,81 @@
+//! Request and response types of the JSON API under `/api/`, shared by the server's handlers and
+//! the WASM client.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every 4xx/5xx answer of the JSON API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+    /// The field a validation error is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+}
+
+/// A signed-in user as the API and the pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub is_staff: bool,
+    /// `/media/avatars/…` when the user has uploaded one.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+/// `{"user": {...}}`: the answer of `/api/login`, `/api/me`, `/api/signup`, `/api/profile`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserResponse {
+    pub user: UserView,
+}
+
+/// `POST /api/login`. `username` may also be the email address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /api/signup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupRequest {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `POST /api/setup`: creates the first staff account with the one-time token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupRequest {
+    pub token: String,
+    pub username: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// `PATCH /api/profile`: each field present is changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdateRequest {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `POST /api/profile/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    pub new_password: String,
+}

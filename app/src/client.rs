@@ -1,0 +1,91 @@
+//! Calls from the browser to the JSON API. On the server these are never reached (event handlers
+//! only run in the browser), so there they just report that.
+
+use crate::api::ApiError;
+use serde::{Serialize, de::DeserializeOwned};
+
+fn error(message: impl Into<String>) -> ApiError {
+    ApiError { error: message.into(), field: None }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::*;
+    use gloo_net::http::{Request, RequestBuilder, Response};
+
+    async fn finish<R: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<R, ApiError> {
+        let response = response.map_err(|e| error(format!("the server could not be reached: {e}")))?;
+        let status = response.status();
+        if (200..300).contains(&status) {
+            if status == 204 {
+                return serde_json::from_str("null").map_err(|e| error(e.to_string()));
+            }
+            response.json::<R>().await.map_err(|e| error(format!("unexpected answer from the server: {e}")))
+        } else {
+            match response.json::<ApiError>().await {
+                Ok(e) => Err(e),
+                Err(_) => Err(error(format!("the server answered {status}"))),
+            }
+        }
+    }
+
+    pub async fn send_json<B: Serialize, R: DeserializeOwned>(builder: RequestBuilder, body: &B) -> Result<R, ApiError> {
+        let request = builder.json(body).map_err(|e| error(e.to_string()))?;
+        finish(request.send().await).await
+    }
+
+    pub async fn get<R: DeserializeOwned>(url: &str) -> Result<R, ApiError> {
+        finish(Request::get(url).send().await).await
+    }
+
+    pub async fn post<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ApiError> {
+        send_json(Request::post(url), body).await
+    }
+
+    pub async fn patch<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ApiError> {
+        send_json(Request::patch(url), body).await
+    }
+
+    pub async fn delete<R: DeserializeOwned>(url: &str) -> Result<R, ApiError> {
+        finish(Request::delete(url).send().await).await
+    }
+
+    pub async fn post_form<R: DeserializeOwned>(url: &str, form: web_sys::FormData) -> Result<R, ApiError> {
+        let request = Request::post(url).body(form).map_err(|e| error(e.to_string()))?;
+        finish(request.send().await).await
+    }
+
+    /// Full page load, so the server renders the new session (user, theme) into the page.
+    pub fn go_to(path: &str) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(path);
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub use browser::*;
+
+#[cfg(not(feature = "hydrate"))]
+mod server_side {
+    use super::*;
+
+    const NOT_HERE: &str = "only available in the browser";
+
+    pub async fn get<R: DeserializeOwned>(_url: &str) -> Result<R, ApiError> {
+        Err(error(NOT_HERE))
+    }
+    pub async fn post<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
+        Err(error(NOT_HERE))
+    }
+    pub async fn patch<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
+        Err(error(NOT_HERE))
+    }
+    pub async fn delete<R: DeserializeOwned>(_url: &str) -> Result<R, ApiError> {
+        Err(error(NOT_HERE))
+    }
+    pub fn go_to(_path: &str) {}
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub use server_side::*;

@@ -1,0 +1,9 @@
+//! The product: pages, components, routes, and the types shared by the server and the WASM client.
+
+pub mod api;
+pub mod client;
+pub mod session;
+pub mod pages;
+pub mod shell;
+
+pub use shell::{App, shell};

@@ -1,0 +1,380 @@
+//! Log in, sign up, first-staff setup and the profile page. Forms talk to the JSON API; after a
+//! login or logout the page is loaded afresh so the server renders the new session (and theme).
+
+use crate::{
+    api::{LoginRequest, PasswordChangeRequest, ProfileUpdateRequest, SetupRequest, SignupRequest, UserResponse, UserView},
+    client,
+    pages::Protected,
+    session::{safe_next, use_boot},
+};
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+/// True once the WASM client runs: forms submit through it, so their buttons wait for it.
+fn hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
+#[component]
+fn ErrorMessage(error: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.with(Option::is_some)>
+            <p class="alert error" role="alert">{move || error.get()}</p>
+        </Show>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let ready = hydrated();
+    let boot = use_boot();
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        error.set(None);
+        let body = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
+        let target = safe_next(query.read_untracked().get("next"));
+        spawn_local(async move {
+            match client::post::<_, UserResponse>("/api/login", &body).await {
+                Ok(_) => client::go_to(&target),
+                Err(e) => {
+                    error.set(Some(e.error));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <Title text="Log in" />
+        <section class="card form">
+            <h1>"Log in"</h1>
+            <ErrorMessage error />
+            <form on:submit=submit>
+                <div class="field">
+                    <label for="login-username">"Username or email"</label>
+                    <input id="login-username" name="username" type="text" autocomplete="username" required bind:value=username />
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input id="login-password" name="password" type="password" autocomplete="current-password" required bind:value=password />
+                </div>
+                <div class="actions">
+                    <button type="submit" disabled=move || pending.get() || !ready.get()>"Log in"</button>
+                </div>
+            </form>
+            {boot.signup_enabled.then(|| view! { <p class="muted">"No account yet? " <A href="/signup">"Sign up"</A></p> })}
+        </section>
+    }
+}
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let boot = use_boot();
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let ready = hydrated();
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        error.set(None);
+        let name = display_name.get_untracked();
+        let body = SignupRequest {
+            username: username.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            display_name: (!name.trim().is_empty()).then_some(name),
+        };
+        spawn_local(async move {
+            match client::post::<_, UserResponse>("/api/signup", &body).await {
+                Ok(_) => client::go_to("/profile"),
+                Err(e) => {
+                    error.set(Some(e.error));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <Title text="Sign up" />
+        <section class="card form">
+            <h1>"Sign up"</h1>
+            {if !boot.signup_enabled {
+                view! { <p class="alert warning" data-testid="signup-disabled">"Sign-up is disabled on this site. Ask a staff member for an account."</p> }.into_any()
+            } else {
+                view! {
+                    <ErrorMessage error />
+                    <form on:submit=submit>
+                        <div class="field">
+                            <label for="signup-username">"Username"</label>
+                            <input id="signup-username" type="text" autocomplete="username" required minlength="3" maxlength="150" bind:value=username />
+                            <p class="help">"3–150 letters, digits and . _ -"</p>
+                        </div>
+                        <div class="field">
+                            <label for="signup-email">"Email"</label>
+                            <input id="signup-email" type="email" autocomplete="email" required bind:value=email />
+                        </div>
+                        <div class="field">
+                            <label for="signup-display-name">"Display name (optional)"</label>
+                            <input id="signup-display-name" type="text" autocomplete="name" maxlength="100" bind:value=display_name />
+                        </div>
+                        <div class="field">
+                            <label for="signup-password">"Password"</label>
+                            <input id="signup-password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
+                            <p class="help">"At least 8 characters."</p>
+                        </div>
+                        <div class="actions">
+                            <button type="submit" disabled=move || pending.get() || !ready.get()>"Create account"</button>
+                        </div>
+                    </form>
+                    <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let query = use_query_map();
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let ready = hydrated();
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        error.set(None);
+        let body = SetupRequest {
+            token: query.read_untracked().get("token").unwrap_or_default(),
+            username: username.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            match client::post::<_, UserResponse>("/api/setup", &body).await {
+                Ok(_) => client::go_to("/"),
+                Err(e) => {
+                    error.set(Some(e.error));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <Title text="Set up" />
+        <section class="card form">
+            <h1>"Create the first staff account"</h1>
+            <p class="muted">"This one-time link was printed in the server's log. It stops working once the account exists."</p>
+            <ErrorMessage error />
+            <form on:submit=submit>
+                <div class="field">
+                    <label for="setup-username">"Username"</label>
+                    <input id="setup-username" type="text" autocomplete="username" required bind:value=username />
+                </div>
+                <div class="field">
+                    <label for="setup-email">"Email"</label>
+                    <input id="setup-email" type="email" autocomplete="email" required bind:value=email />
+                </div>
+                <div class="field">
+                    <label for="setup-password">"Password"</label>
+                    <input id="setup-password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
+                </div>
+                <div class="actions">
+                    <button type="submit" disabled=move || pending.get() || !ready.get()>"Create staff account"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <Title text="Profile" />
+        <Protected>
+            <ProfileForms />
+        </Protected>
+    }
+}
+
+#[component]
+fn ProfileForms() -> impl IntoView {
+    let boot = use_boot();
+    let Some(initial) = boot.user.clone() else { return ().into_any() };
+    let user = RwSignal::new(initial.clone());
+    view! {
+        <section class="card profile-head">
+            <Avatar user />
+            <div>
+                <h1 data-testid="profile-name">{move || user.with(|u| if u.display_name.is_empty() { u.username.clone() } else { u.display_name.clone() })}</h1>
+                <p class="muted">"@" {move || user.with(|u| u.username.clone())} {move || user.with(|u| u.is_staff).then_some(" · staff")}</p>
+            </div>
+        </section>
+        <DetailsForm user initial />
+        <AvatarForm user />
+        <PasswordForm />
+    }
+    .into_any()
+}
+
+#[component]
+fn Avatar(user: RwSignal<UserView>) -> impl IntoView {
+    move || match user.with(|u| u.avatar_url.clone()) {
+        Some(url) => view! { <img class="avatar" src=url alt="Your avatar" data-testid="avatar" width="72" height="72" /> }.into_any(),
+        None => {
+            let initial = user.with(|u| u.username.chars().next().unwrap_or('?').to_ascii_uppercase());
+            view! { <span class="avatar avatar-initial" aria-hidden="true">{initial.to_string()}</span> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn DetailsForm(user: RwSignal<UserView>, initial: UserView) -> impl IntoView {
+    let display_name = RwSignal::new(initial.display_name);
+    let email = RwSignal::new(initial.email);
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let ready = hydrated();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        saved.set(false);
+        let body = ProfileUpdateRequest { display_name: Some(display_name.get_untracked()), email: Some(email.get_untracked()) };
+        spawn_local(async move {
+            match client::patch::<_, UserResponse>("/api/profile", &body).await {
+                Ok(r) => {
+                    user.set(r.user);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e.error)),
+            }
+        });
+    };
+    view! {
+        <section class="card form">
+            <h2>"Details"</h2>
+            <ErrorMessage error />
+            <Show when=move || saved.get()><p class="alert success" role="status">"Saved."</p></Show>
+            <form on:submit=submit>
+                <div class="field">
+                    <label for="profile-display-name">"Display name"</label>
+                    <input id="profile-display-name" type="text" maxlength="100" bind:value=display_name />
+                </div>
+                <div class="field">
+                    <label for="profile-email">"Email"</label>
+                    <input id="profile-email" type="email" required bind:value=email />
+                </div>
+                <button type="submit" disabled=move || !ready.get()>"Save details"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn AvatarForm(user: RwSignal<UserView>) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let ready = hydrated();
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
+                error.set(Some("Choose an image first.".into()));
+                return;
+            };
+            let Ok(form) = web_sys::FormData::new() else { return };
+            if form.append_with_blob("avatar", &file).is_err() {
+                return;
+            }
+            pending.set(true);
+            spawn_local(async move {
+                match client::post_form::<UserResponse>("/api/profile/avatar", form).await {
+                    Ok(r) => user.set(r.user),
+                    Err(e) => error.set(Some(e.error)),
+                }
+                pending.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (input, user, pending);
+    };
+    view! {
+        <section class="card form">
+            <h2>"Avatar"</h2>
+            <ErrorMessage error />
+            <form on:submit=submit>
+                <div class="field">
+                    <label for="profile-avatar">"Image (PNG, JPEG or WebP, at most 5 MB)"</label>
+                    <input id="profile-avatar" type="file" accept="image/png,image/jpeg,image/webp" node_ref=input />
+                </div>
+                <button type="submit" disabled=move || pending.get() || !ready.get()>"Upload avatar"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let ready = hydrated();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        saved.set(false);
+        let body = PasswordChangeRequest { current_password: current.get_untracked(), new_password: new.get_untracked() };
+        spawn_local(async move {
+            match client::post::<_, UserResponse>("/api/profile/password", &body).await {
+                Ok(_) => {
+                    saved.set(true);
+                    current.set(String::new());
+                    new.set(String::new());
+                }
+                Err(e) => error.set(Some(e.error)),
+            }
+        });
+    };
+    view! {
+        <section class="card form">
+            <h2>"Password"</h2>
+            <ErrorMessage error />
+            <Show when=move || saved.get()><p class="alert success" role="status">"Password changed. Your other sessions are signed out."</p></Show>
+            <form on:submit=submit>
+                <div class="field">
+                    <label for="profile-current-password">"Current password"</label>
+                    <input id="profile-current-password" type="password" autocomplete="current-password" required bind:value=current />
+                </div>
+                <div class="field">
+                    <label for="profile-new-password">"New password"</label>
+                    <input id="profile-new-password" type="password" autocomplete="new-password" required minlength="8" bind:value=new />
+                </div>
+                <button type="submit" disabled=move || !ready.get()>"Change password"</button>
+            </form>
+        </section>
+    }
+}

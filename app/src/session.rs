@@ -1,0 +1,78 @@
+//! What the server knows about the visitor when it renders a page (user, settings), handed to the
+//! WASM client inside the page so that hydration renders exactly what the server did.
+
+use crate::api::UserView;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The id of the `<script type="application/json">` that carries [`Boot`] to the client.
+pub const BOOT_SCRIPT_ID: &str = "smallstack-boot";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Boot {
+    pub user: Option<UserView>,
+    pub signup_enabled: bool,
+}
+
+impl Boot {
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_staff)
+    }
+
+    /// JSON safe to put inside a `<script>` element.
+    pub fn to_script_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c")
+    }
+}
+
+/// On the server: the [`Boot`] the middleware put into the request. In the browser: the one the
+/// server wrote into the page.
+pub fn load_boot() -> Boot {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Boot>().cloned()).unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        boot_from_page().unwrap_or_default()
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn boot_from_page() -> Option<Boot> {
+    let text = document().get_element_by_id(BOOT_SCRIPT_ID)?.text_content()?;
+    serde_json::from_str(&text).ok()
+}
+
+pub fn use_boot() -> Boot {
+    use_context::<Boot>().unwrap_or_default()
+}
+
+/// A `next=` target is honoured only when it is a path on this site.
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n,
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert_eq!(safe_next(Some("/profile?tab=1".into())), "/profile?tab=1");
+        for bad in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "evil", ""] {
+            assert_eq!(safe_next(Some(bad.into())), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true };
+        assert!(!boot.to_script_json().contains("</script>"));
+        assert_eq!(serde_json::from_str::<Boot>(&boot.to_script_json()).unwrap(), boot);
+    }
+}

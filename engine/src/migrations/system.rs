@@ -1,0 +1,71 @@
+use super::SqlMigration;
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+/// Migrations of the system database: sessions, lockout counters, the backup catalogue and
+/// settings. A restore of the application database never touches these.
+pub struct SystemMigrator;
+
+impl MigratorTrait for SystemMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(SqlMigration { name: "m20261125_000001_sessions", sql: SESSIONS }),
+            Box::new(SqlMigration { name: "m20261125_000002_backups", sql: BACKUPS }),
+        ]
+    }
+}
+
+const SESSIONS: &str = r#"
+CREATE TABLE sessions (
+    id          TEXT    PRIMARY KEY,
+    data        BLOB    NOT NULL,
+    expiry_date INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expiry_date);
+CREATE TABLE login_failures (
+    username        TEXT    NOT NULL,
+    ip              TEXT    NOT NULL,
+    failures        INTEGER NOT NULL,
+    first_failed_at TEXT    NOT NULL,
+    locked_until    TEXT,
+    PRIMARY KEY (username, ip)
+);
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#;
+
+const BACKUPS: &str = r#"
+CREATE TABLE backups (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    filename           TEXT    NOT NULL,
+    created_at         TEXT    NOT NULL,
+    finished_at        TEXT,
+    size_bytes         INTEGER,
+    duration_ms        INTEGER,
+    copy_ms            INTEGER,
+    verify_ms          INTEGER,
+    status             TEXT    NOT NULL CHECK (status IN ('running', 'success', 'failed', 'skipped', 'pruned', 'deleted')),
+    error              TEXT,
+    trigger            TEXT    NOT NULL CHECK (trigger IN ('manual', 'scheduled', 'cli', 'pre-restore', 'upload')),
+    sha256             TEXT,
+    integrity_ok       INTEGER,
+    temp_path          TEXT,
+    pruned_at          TEXT,
+    deleted_at         TEXT,
+    download_count     INTEGER NOT NULL DEFAULT 0,
+    last_downloaded_at TEXT,
+    restored_at        TEXT
+);
+CREATE INDEX backups_created ON backups (created_at);
+CREATE INDEX backups_status ON backups (status);
+CREATE TABLE backup_events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    backup_id INTEGER NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+    at        TEXT    NOT NULL,
+    kind      TEXT    NOT NULL,
+    detail    TEXT
+);
+CREATE INDEX backup_events_backup ON backup_events (backup_id, at);
+"#;

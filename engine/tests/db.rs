@@ -1,0 +1,158 @@
+//! The SQLite setup, against real files in WAL mode in a temporary folder.
+
+use engine::db::{Database, DbKind, PRAGMAS, POOL_READERS};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sqlx::Row;
+use std::sync::Arc;
+
+async fn fresh_db(dir: &tempfile::TempDir) -> Database {
+    Database::open(DbKind::Application, &dir.path().join("db.sqlite3")).await.expect("open")
+}
+
+#[tokio::test]
+async fn every_connection_of_both_pools_has_the_seed_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir).await;
+    let expected: Vec<(&str, String)> = PRAGMAS.iter().map(|(n, v)| (*n, v.to_string())).collect();
+
+    assert_eq!(db.read_pragmas(true).await.unwrap(), expected, "writer");
+
+    // Hold every reader connection at once so each one is checked, not the same one again.
+    let pool = db.reader().get_sqlite_connection_pool();
+    let mut conns = Vec::new();
+    for _ in 0..POOL_READERS {
+        conns.push(pool.acquire().await.unwrap());
+    }
+    for (i, conn) in conns.iter_mut().enumerate() {
+        for (name, value) in PRAGMAS {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA {name}"))).fetch_one(&mut **conn).await.unwrap();
+            let raw = row.try_get::<String, _>(0).or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string())).unwrap();
+            assert_eq!(engine::db::display_pragma(name, &raw), *value, "reader {i}: {name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn readers_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir).await;
+    let err = db.reader().execute_unprepared("CREATE TABLE t (x)").await.unwrap_err();
+    assert!(err.to_string().contains("readonly"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_tasks_of_fifty_transactions_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir).await;
+    {
+        let w = db.writer().await.unwrap();
+        w.conn()
+            .execute_unprepared(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, task INTEGER NOT NULL, n INTEGER NOT NULL);
+                 CREATE TABLE totals (task INTEGER PRIMARY KEY, count INTEGER NOT NULL);",
+            )
+            .await
+            .unwrap();
+    }
+    let db = Arc::new(db);
+    let mut handles = Vec::new();
+    for task in 0..64i64 {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            for n in 0..50i64 {
+                let w = db.writer().await?;
+                let txn = w.begin().await?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "INSERT INTO events (task, n) VALUES (?, ?)",
+                    [task.into(), n.into()],
+                ))
+                .await?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "INSERT INTO totals (task, count) VALUES (?, 1) ON CONFLICT (task) DO UPDATE SET count = count + 1",
+                    [task.into()],
+                ))
+                .await?;
+                txn.commit().await?;
+            }
+            Ok::<_, engine::DbError>(())
+        }));
+    }
+    let mut errors = 0;
+    for h in handles {
+        if h.await.unwrap().is_err() {
+            errors += 1;
+        }
+    }
+    assert_eq!(errors, 0);
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            db.reader()
+                .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM events").await, 3_200);
+    assert_eq!(count("SELECT sum(count) FROM totals").await, 3_200);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    let text = b"this is a text file, not a database\n".repeat(200);
+    std::fs::write(&path, &text).unwrap();
+    let err = Database::open(DbKind::Application, &path).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains("not a SQLite database"), "{message}");
+    assert_eq!(std::fs::read(&path).unwrap(), text);
+}
+
+#[tokio::test]
+async fn a_broken_header_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    {
+        let db = Database::open(DbKind::Application, &path).await.unwrap();
+        db.close().await.unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[16] = 0x01;
+    bytes[17] = 0x23; // page size 291: not a power of two
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Database::open(DbKind::Application, &path).await.unwrap_err();
+    assert!(err.to_string().contains("broken SQLite header"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[tokio::test]
+async fn a_directory_is_not_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Database::open(DbKind::Application, dir.path()).await.unwrap_err();
+    assert!(err.to_string().contains("is a directory"), "{err}");
+}
+
+#[tokio::test]
+async fn the_bundled_sqlite_is_new_enough() {
+    let (a, b, c) = engine::db::MIN_SQLITE_VERSION;
+    assert!(engine::db::sqlite_version_number() >= (a * 1_000_000 + b * 1000 + c) as i32);
+}
+
+#[tokio::test]
+async fn both_kinds_migrate_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    for kind in [DbKind::Application, DbKind::System] {
+        let path = dir.path().join(format!("{kind:?}.sqlite3"));
+        let db = Database::open(kind, &path).await.unwrap();
+        db.close().await.unwrap();
+        let again = Database::open(kind, &path).await.unwrap();
+        assert!(again.integrity_check().await.unwrap().is_empty());
+    }
+}

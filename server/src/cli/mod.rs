@@ -1,0 +1,61 @@
+//! The `smallstack` command line. Every command reads the same environment variables as the
+//! server and calls the same engine functions.
+
+mod db;
+mod user;
+
+use crate::{config::Settings, startup::Application, telemetry};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "smallstack", version, about = "SmallStack: a Rust web application on SQLite, with verified backups.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Inspect and maintain the application database.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Create and manage users.
+    #[command(subcommand)]
+    User(user::UserCommand),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => migrate(settings).await,
+            Command::Db(cmd) => db::run(cmd, &settings).await,
+            Command::User(cmd) => user::run(cmd, &settings).await,
+        }
+    })
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+    telemetry::init(settings.log_format);
+    settings.check_site()?;
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
+    let engine = engine::Engine::open(settings.engine_config()).await?;
+    for (kind, db) in [("application", &engine.app_db), ("system", &engine.system_db)] {
+        println!("{kind} database {}: migrations applied", db.path().display());
+    }
+    engine.close().await;
+    Ok(ExitCode::SUCCESS)
+}

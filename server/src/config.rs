@@ -1,0 +1,210 @@
+//! Configuration from environment variables, each with a default (documented in the README).
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{name}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_PATH`: the application database.
+    pub database_path: PathBuf,
+    /// `SYSTEM_DATABASE_PATH`: sessions, lockout counters, backup catalogue and settings.
+    pub system_database_path: PathBuf,
+    /// `MEDIA_ROOT`: uploaded files (avatars).
+    pub media_root: PathBuf,
+    /// `BACKUP_DIR`: backup files.
+    pub backup_dir: PathBuf,
+    /// `LEPTOS_SITE_ADDR`: where the server listens.
+    pub site_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`: the built site (`target/site`), holding `pkg/`.
+    pub site_root: PathBuf,
+    /// `LEPTOS_SITE_PKG_DIR`: the folder of the WASM, JS and CSS inside the site root.
+    pub site_pkg_dir: String,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+    /// `SMALLSTACK_SECURE_COOKIES`: mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// `SESSION_TTL_DAYS`: a session ends after this many days without a visit.
+    pub session_ttl_days: u32,
+    /// `SIGNUP_ENABLED`: whether `/signup` creates accounts.
+    pub signup_enabled: bool,
+    /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed (IPs or CIDRs, comma-separated).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn get(&self, name: &str) -> Option<String> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&ProcessEnv)
+    }
+
+    pub fn from_source(env: &impl Env) -> Result<Self, ConfigError> {
+        let path = |name: &'static str, default: &str| PathBuf::from(env.get(name).unwrap_or_else(|| default.into()));
+        Ok(Settings {
+            database_path: path("DATABASE_PATH", "data/db.sqlite3"),
+            system_database_path: path("SYSTEM_DATABASE_PATH", "data/system.sqlite3"),
+            media_root: path("MEDIA_ROOT", "media"),
+            backup_dir: path("BACKUP_DIR", "data/backups"),
+            site_addr: parse(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000", "expected host:port, e.g. 127.0.0.1:3000")?,
+            site_root: path("LEPTOS_SITE_ROOT", "target/site"),
+            site_pkg_dir: env.get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
+            log_format: match env.get("LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => return Err(invalid("LOG_FORMAT", other, "expected text or json")),
+            },
+            secure_cookies: parse_bool(env, "SMALLSTACK_SECURE_COOKIES", false)?,
+            session_ttl_days: {
+                let days: u32 = parse(env, "SESSION_TTL_DAYS", "14", "expected a whole number of days from 1 to 3650")?;
+                if !(1..=3650).contains(&days) {
+                    return Err(invalid("SESSION_TTL_DAYS", &days.to_string(), "expected a whole number of days from 1 to 3650"));
+                }
+                days
+            },
+            signup_enabled: parse_bool(env, "SIGNUP_ENABLED", true)?,
+            trusted_proxies: parse_proxies(env)?,
+        })
+    }
+
+    pub fn engine_config(&self) -> engine::EngineConfig {
+        engine::EngineConfig {
+            database_path: self.database_path.clone(),
+            system_database_path: self.system_database_path.clone(),
+            media_root: self.media_root.clone(),
+            backup_dir: self.backup_dir.clone(),
+        }
+    }
+
+    /// The options Leptos renders with, built from these settings at run time (never from
+    /// variables that only existed while compiling).
+    pub fn leptos_options(&self) -> leptos::config::LeptosOptions {
+        leptos::config::LeptosOptions::builder()
+            .output_name("smallstack")
+            .site_root(self.site_root.to_string_lossy().to_string())
+            .site_pkg_dir(self.site_pkg_dir.clone())
+            .site_addr(self.site_addr)
+            .env(leptos::config::Env::PROD)
+            .build()
+    }
+
+    /// The site folder must hold the built client; say so at start rather than serve a page
+    /// that never becomes interactive.
+    pub fn check_site(&self) -> Result<(), ConfigError> {
+        let wasm = self.site_root.join(&self.site_pkg_dir).join("smallstack.wasm");
+        if !Path::new(&wasm).is_file() {
+            return Err(ConfigError {
+                name: "LEPTOS_SITE_ROOT",
+                value: self.site_root.display().to_string(),
+                reason: format!(
+                    "{} is missing: build the site with `make build`, or point LEPTOS_SITE_ROOT at it",
+                    wasm.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(env: &impl Env, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match env.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(name, other, "expected true or false")),
+    }
+}
+
+fn parse_proxies(env: &impl Env) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(raw) = env.get("TRUSTED_PROXIES") else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| invalid("TRUSTED_PROXIES", item, "expected IP addresses or CIDR ranges, comma-separated"))
+        })
+        .collect()
+}
+
+fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError { name, value: value.to_string(), reason: reason.into() }
+}
+
+fn parse<T: FromStr>(env: &impl Env, name: &'static str, default: &str, expected: &str) -> Result<T, ConfigError> {
+    let raw = env.get(name).unwrap_or_else(|| default.to_string());
+    raw.parse().map_err(|_| invalid(name, &raw, expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let s = Settings::from_source(&[]).unwrap();
+        assert_eq!(s.database_path, PathBuf::from("data/db.sqlite3"));
+        assert_eq!(s.system_database_path, PathBuf::from("data/system.sqlite3"));
+        assert_eq!(s.media_root, PathBuf::from("media"));
+        assert_eq!(s.backup_dir, PathBuf::from("data/backups"));
+        assert_eq!(s.site_addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(s.site_root, PathBuf::from("target/site"));
+    }
+
+    #[test]
+    fn accounts_settings() {
+        let s = Settings::from_source(&[]).unwrap();
+        assert!(!s.secure_cookies);
+        assert_eq!(s.session_ttl_days, 14);
+        assert!(s.signup_enabled);
+        assert!(s.trusted_proxies.is_empty());
+        let s = Settings::from_source(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"), ("SIGNUP_ENABLED", "false")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(!s.signup_enabled);
+        assert_eq!(Settings::from_source(&[("TRUSTED_PROXIES", "nope")]).unwrap_err().name, "TRUSTED_PROXIES");
+        assert_eq!(Settings::from_source(&[("SESSION_TTL_DAYS", "0")]).unwrap_err().name, "SESSION_TTL_DAYS");
+        assert_eq!(Settings::from_source(&[("SIGNUP_ENABLED", "maybe")]).unwrap_err().name, "SIGNUP_ENABLED");
+    }
+
+    #[test]
+    fn a_bad_address_names_the_variable() {
+        let err = Settings::from_source(&[("LEPTOS_SITE_ADDR", "nowhere")]).unwrap_err();
+        assert_eq!(err.name, "LEPTOS_SITE_ADDR");
+        assert!(err.to_string().contains("nowhere"));
+    }
+}

@@ -1,0 +1,42 @@
+use crate::{
+    http::{ApiError, ApiJson, auth::{self, RequireUser}},
+    state::AppState,
+};
+use app::api::{PasswordChangeRequest, ProfileUpdateRequest, UserResponse};
+use axum::{Json, extract::State};
+use engine::accounts::{DisplayName, Email, Password, ProfileUpdate};
+use tower_sessions::Session;
+
+pub async fn update(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    ApiJson(body): ApiJson<ProfileUpdateRequest>,
+) -> Result<Json<UserResponse>, ApiError> {
+    if body.display_name.is_none() && body.email.is_none() {
+        return Err(ApiError::validation("", "nothing to change: send display_name and/or email"));
+    }
+    let update = ProfileUpdate {
+        display_name: body.display_name.as_deref().map(DisplayName::parse).transpose()?,
+        email: body.email.as_deref().map(Email::parse).transpose()?,
+    };
+    let updated = state.engine.accounts.update_profile(user.id, update).await?;
+    Ok(Json(UserResponse { user: auth::model_view(&updated) }))
+}
+
+/// Changes the password (after checking the current one). This session stays signed in; every
+/// other session of the user stops working, because it carries the old hash's fingerprint.
+pub async fn change_password(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    session: Session,
+    ApiJson(body): ApiJson<PasswordChangeRequest>,
+) -> Result<Json<UserResponse>, ApiError> {
+    if body.current_password.is_empty() {
+        return Err(ApiError::validation("current_password", "the current password is required"));
+    }
+    let new = Password::parse_field(&body.new_password, "new_password")?;
+    let updated = state.engine.accounts.change_password(user.id, &body.current_password, &new).await?;
+    auth::rebind(&session, &updated).await?;
+    tracing::info!(user = %updated.username, "password changed");
+    Ok(Json(UserResponse { user: auth::model_view(&updated) }))
+}

@@ -1,0 +1,63 @@
+use crate::{
+    http::{ApiError, ApiJson, auth},
+    state::AppState,
+};
+use app::api::{SetupRequest, SignupRequest, UserResponse};
+use axum::{Json, extract::State, http::StatusCode};
+use engine::accounts::{DisplayName, Email, NewUser, Password, Username};
+use tower_sessions::Session;
+
+pub async fn signup(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    if !state.settings.signup_enabled {
+        return Err(ApiError::Forbidden("sign-up is disabled on this site".into()));
+    }
+    let new = NewUser {
+        username: Username::parse(&body.username)?,
+        email: Email::parse(&body.email)?,
+        password: Password::parse(&body.password)?,
+        display_name: DisplayName::parse(body.display_name.as_deref().unwrap_or_default())?,
+        is_staff: false,
+    };
+    let user = state.engine.accounts.create(new).await?;
+    auth::log_in(&session, &user).await?;
+    tracing::info!(user = %user.username, "sign-up");
+    Ok((StatusCode::CREATED, Json(UserResponse { user: auth::model_view(&user) })))
+}
+
+/// Creates the first staff account with the one-time token the server logged at start.
+pub async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<SetupRequest>,
+) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    let engine = &state.engine;
+    let invalid_link = || ApiError::Forbidden("this setup link is invalid or has already been used".into());
+    if body.token.is_empty() || body.token.len() > 128 || !engine.setup_tokens.is_valid(&body.token).await? {
+        return Err(invalid_link());
+    }
+    let new = NewUser {
+        username: Username::parse(&body.username)?,
+        email: Email::parse(&body.email)?,
+        password: Password::parse(&body.password)?,
+        display_name: DisplayName::parse("")?,
+        is_staff: true,
+    };
+    // Use the token up first, so two requests racing with it cannot both create an account.
+    if !engine.setup_tokens.consume(&body.token).await? {
+        return Err(invalid_link());
+    }
+    let user = match engine.accounts.create(new).await {
+        Ok(user) => user,
+        Err(e) => {
+            engine.setup_tokens.restore(&body.token).await?;
+            return Err(e.into());
+        }
+    };
+    auth::log_in(&session, &user).await?;
+    tracing::info!(user = %user.username, "first staff account created through the setup link");
+    Ok((StatusCode::CREATED, Json(UserResponse { user: auth::model_view(&user) })))
+}

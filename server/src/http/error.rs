@@ -1,0 +1,128 @@
+use app::api::ApiError as ApiErrorBody;
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+/// Every error a JSON handler can return. The client sees a status and a message that helps it;
+/// internal details are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation { field: field.into(), message: message.into() }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<engine::DbError> for ApiError {
+    fn from(e: engine::DbError) -> Self {
+        match e {
+            engine::DbError::WritesHeld => ApiError::Unavailable(e.to_string()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<engine::accounts::AccountError> for ApiError {
+    fn from(e: engine::accounts::AccountError) -> Self {
+        use engine::accounts::AccountError as A;
+        match e {
+            A::Invalid { field, message } => ApiError::validation(field, message),
+            A::Duplicate { field } => ApiError::Conflict { field: field.into(), message: format!("this {field} is already taken") },
+            A::NotFound => ApiError::NotFound("no such user".into()),
+            A::InvalidCredentials => ApiError::InvalidCredentials,
+            A::WrongCurrentPassword => ApiError::validation("current_password", "the current password is wrong"),
+            A::Locked { retry_after_secs } => ApiError::TooManyRequests {
+                message: format!(
+                    "too many failed logins for this username from your address; try again in {}",
+                    human_duration(retry_after_secs)
+                ),
+                retry_after_secs,
+            },
+            A::Db(db) => db.into(),
+        }
+    }
+}
+
+/// "14 minutes", "40 seconds".
+pub fn human_duration(secs: u64) -> String {
+    if secs >= 120 {
+        format!("{} minutes", secs.div_ceil(60))
+    } else if secs >= 60 {
+        "1 minute".into()
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match &self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                ApiErrorBody { error: "internal server error".into(), field: None }
+            }
+            ApiError::Validation { field, message } | ApiError::Conflict { field, message } => {
+                ApiErrorBody { error: message.clone(), field: (!field.is_empty()).then(|| field.clone()) }
+            }
+            other => ApiErrorBody { error: other.to_string(), field: None },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs, .. } = &self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        response
+    }
+}
+
+pub async fn api_not_found() -> ApiError {
+    ApiError::NotFound("no such API endpoint".into())
+}

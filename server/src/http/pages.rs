@@ -1,0 +1,34 @@
+//! The Leptos pages (server-rendered, then hydrated), static files and the HTML 404.
+
+use super::{auth::AuthUser, guard::is_api};
+use crate::state::AppState;
+use app::{App, session::Boot, shell};
+use axum::{
+    Router,
+    extract::{Request, State},
+    middleware::Next,
+    response::Response,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let routes = generate_route_list(App);
+    let options = state.leptos.clone();
+    let engine = state.engine.clone();
+    let context = move || provide_context(engine.clone());
+    Router::new()
+        .leptos_routes_with_context(state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+}
+
+/// Middleware: what the page renderer needs to know about the visitor, resolved before rendering
+/// starts (the `<html>` element goes out in the first chunk).
+pub async fn boot_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if !is_api(req.uri().path()) {
+        let user = req.extensions().get::<AuthUser>().map(AuthUser::view);
+        let boot = Boot { user, signup_enabled: state.settings.signup_enabled };
+        req.extensions_mut().insert(boot);
+    }
+    next.run(req).await
+}

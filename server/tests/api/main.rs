@@ -1,0 +1,6 @@
+//! Integration tests: the real server on a random port, real SQLite files in a temporary folder.
+
+mod helpers;
+
+mod accounts;
+mod foundation;
