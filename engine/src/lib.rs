@@ -11,6 +11,7 @@ pub mod entities;
 pub mod migrations;
 pub mod sessions;
 pub mod stats;
+pub mod themes;
 
 pub use db::{Database, DbError, DbKind};
 
@@ -36,6 +37,7 @@ pub struct Engine {
     pub accounts: accounts::Accounts,
     pub lockout: accounts::Lockout,
     pub setup_tokens: accounts::SetupTokens,
+    pub themes: themes::Themes,
 }
 
 impl Engine {
@@ -53,6 +55,7 @@ impl Engine {
             accounts: accounts::Accounts::new(app_db.clone()),
             lockout: accounts::Lockout::new(system_db.clone()),
             setup_tokens: accounts::SetupTokens::new(system_db.clone()),
+            themes: themes::Themes::new(app_db.clone()),
             config,
             app_db,
             system_db,

@@ -1,0 +1,233 @@
+//! Saved themes and theme presets of each user, in the application database. The values are
+//! validated by the app's `ThemeChoice` before they get here; this layer stores the six strings.
+
+use crate::{
+    DbError,
+    Database,
+    entities::{theme_preset, user_theme},
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::{Expr, OnConflict},
+};
+
+/// Most presets one user may keep.
+pub const MAX_PRESETS: u64 = 20;
+/// Longest preset name, in characters.
+pub const MAX_PRESET_NAME: usize = 60;
+
+/// The six theme values, as their canonical strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeValues {
+    pub mode: String,
+    pub accent: String,
+    pub font: String,
+    pub gray: String,
+    pub radius: String,
+    pub layout: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preset {
+    pub id: i64,
+    pub name: String,
+    pub values: ThemeValues,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("you already have a preset named {0:?}")]
+    DuplicateName(String),
+    #[error("you can keep at most {MAX_PRESETS} presets; delete one first")]
+    TooManyPresets,
+    #[error("no such preset")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sea_orm::DbErr> for ThemeError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ThemeError::Db(DbError::Sql(e))
+    }
+}
+
+fn values_of_theme(m: &user_theme::Model) -> ThemeValues {
+    ThemeValues { mode: m.mode.clone(), accent: m.accent.clone(), font: m.font.clone(), gray: m.gray.clone(), radius: m.radius.clone(), layout: m.layout.clone() }
+}
+
+fn preset_of(m: theme_preset::Model) -> Preset {
+    Preset {
+        id: m.id,
+        name: m.name,
+        values: ThemeValues { mode: m.mode, accent: m.accent, font: m.font, gray: m.gray, radius: m.radius, layout: m.layout },
+    }
+}
+
+/// A preset name: 1–60 characters, no control characters, trimmed.
+pub fn parse_preset_name(raw: &str) -> Result<String, ThemeError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ThemeError::InvalidName("the preset name is required".into()));
+    }
+    if name.chars().count() > MAX_PRESET_NAME {
+        return Err(ThemeError::InvalidName(format!("the preset name must be at most {MAX_PRESET_NAME} characters")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ThemeError::InvalidName("the preset name must not contain control characters".into()));
+    }
+    Ok(name.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct Themes {
+    db: Database,
+}
+
+impl Themes {
+    pub fn new(app_db: Database) -> Self {
+        Themes { db: app_db }
+    }
+
+    pub async fn get(&self, user_id: i64) -> Result<Option<ThemeValues>, ThemeError> {
+        Ok(user_theme::Entity::find_by_id(user_id).one(self.db.reader()).await?.as_ref().map(values_of_theme))
+    }
+
+    pub async fn save(&self, user_id: i64, values: &ThemeValues) -> Result<(), ThemeError> {
+        self.upsert(user_id, values, true).await.map(|_| ())
+    }
+
+    /// Saves only when the user has no saved theme yet (an anonymous choice imported at login).
+    /// Returns whether it was saved.
+    pub async fn save_if_absent(&self, user_id: i64, values: &ThemeValues) -> Result<bool, ThemeError> {
+        self.upsert(user_id, values, false).await
+    }
+
+    async fn upsert(&self, user_id: i64, v: &ThemeValues, replace: bool) -> Result<bool, ThemeError> {
+        let model = user_theme::ActiveModel {
+            user_id: Set(user_id),
+            mode: Set(v.mode.clone()),
+            accent: Set(v.accent.clone()),
+            font: Set(v.font.clone()),
+            gray: Set(v.gray.clone()),
+            radius: Set(v.radius.clone()),
+            layout: Set(v.layout.clone()),
+            updated_at: Set(Utc::now()),
+        };
+        let conflict = if replace {
+            OnConflict::column(user_theme::Column::UserId)
+                .update_columns([
+                    user_theme::Column::Mode,
+                    user_theme::Column::Accent,
+                    user_theme::Column::Font,
+                    user_theme::Column::Gray,
+                    user_theme::Column::Radius,
+                    user_theme::Column::Layout,
+                    user_theme::Column::UpdatedAt,
+                ])
+                .to_owned()
+        } else {
+            OnConflict::column(user_theme::Column::UserId).do_nothing().to_owned()
+        };
+        let w = self.db.writer().await?;
+        let rows = user_theme::Entity::insert(model).on_conflict(conflict).exec_without_returning(w.conn()).await?;
+        Ok(rows > 0)
+    }
+
+    pub async fn presets(&self, user_id: i64) -> Result<Vec<Preset>, ThemeError> {
+        Ok(theme_preset::Entity::find()
+            .filter(theme_preset::Column::UserId.eq(user_id))
+            .order_by_asc(theme_preset::Column::Id)
+            .all(self.db.reader())
+            .await?
+            .into_iter()
+            .map(preset_of)
+            .collect())
+    }
+
+    /// One preset of this user; another user's preset is "not found" (its existence never leaks).
+    pub async fn preset(&self, user_id: i64, id: i64) -> Result<Preset, ThemeError> {
+        theme_preset::Entity::find_by_id(id)
+            .filter(theme_preset::Column::UserId.eq(user_id))
+            .one(self.db.reader())
+            .await?
+            .map(preset_of)
+            .ok_or(ThemeError::NotFound)
+    }
+
+    async fn name_taken(&self, txn: &impl sea_orm::ConnectionTrait, user_id: i64, name: &str, except: Option<i64>) -> Result<bool, ThemeError> {
+        let mut q = theme_preset::Entity::find()
+            .filter(theme_preset::Column::UserId.eq(user_id))
+            .filter(Expr::cust_with_values("name = ? COLLATE NOCASE", [name]));
+        if let Some(id) = except {
+            q = q.filter(theme_preset::Column::Id.ne(id));
+        }
+        Ok(q.count(txn).await? > 0)
+    }
+
+    pub async fn create_preset(&self, user_id: i64, name: &str, v: &ThemeValues) -> Result<Preset, ThemeError> {
+        let name = parse_preset_name(name)?;
+        let w = self.db.writer().await?;
+        let txn = w.begin().await?;
+        let count = theme_preset::Entity::find().filter(theme_preset::Column::UserId.eq(user_id)).count(&txn).await?;
+        if count >= MAX_PRESETS {
+            return Err(ThemeError::TooManyPresets);
+        }
+        if self.name_taken(&txn, user_id, &name, None).await? {
+            return Err(ThemeError::DuplicateName(name));
+        }
+        let now = Utc::now();
+        let model = theme_preset::ActiveModel {
+            user_id: Set(user_id),
+            name: Set(name),
+            mode: Set(v.mode.clone()),
+            accent: Set(v.accent.clone()),
+            font: Set(v.font.clone()),
+            gray: Set(v.gray.clone()),
+            radius: Set(v.radius.clone()),
+            layout: Set(v.layout.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(preset_of(model))
+    }
+
+    pub async fn rename_preset(&self, user_id: i64, id: i64, name: &str) -> Result<Preset, ThemeError> {
+        let name = parse_preset_name(name)?;
+        let w = self.db.writer().await?;
+        let txn = w.begin().await?;
+        let existing = theme_preset::Entity::find_by_id(id)
+            .filter(theme_preset::Column::UserId.eq(user_id))
+            .one(&txn)
+            .await?
+            .ok_or(ThemeError::NotFound)?;
+        if self.name_taken(&txn, user_id, &name, Some(id)).await? {
+            return Err(ThemeError::DuplicateName(name));
+        }
+        let mut model: theme_preset::ActiveModel = existing.into();
+        model.name = Set(name);
+        model.updated_at = Set(Utc::now());
+        let updated = model.update(&txn).await?;
+        txn.commit().await?;
+        Ok(preset_of(updated))
+    }
+
+    pub async fn delete_preset(&self, user_id: i64, id: i64) -> Result<(), ThemeError> {
+        let w = self.db.writer().await?;
+        let result = theme_preset::Entity::delete_many()
+            .filter(theme_preset::Column::Id.eq(id))
+            .filter(theme_preset::Column::UserId.eq(user_id))
+            .exec(w.conn())
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(ThemeError::NotFound);
+        }
+        Ok(())
+    }
+}
