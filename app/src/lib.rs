@@ -5,5 +5,6 @@ pub mod client;
 pub mod session;
 pub mod pages;
 pub mod shell;
+pub mod theme;
 
 pub use shell::{App, shell};

@@ -1,7 +1,7 @@
 //! What the server knows about the visitor when it renders a page (user, settings), handed to the
 //! WASM client inside the page so that hydration renders exactly what the server did.
 
-use crate::api::UserView;
+use crate::{api::UserView, theme::ThemeChoice};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,8 @@ pub const BOOT_SCRIPT_ID: &str = "smallstack-boot";
 pub struct Boot {
     pub user: Option<UserView>,
     pub signup_enabled: bool,
+    /// The visitor's saved theme: the user's (from the server) or this browser's (its cookie).
+    pub theme: ThemeChoice,
 }
 
 impl Boot {
@@ -71,7 +73,7 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true };
+        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true, theme: Default::default() };
         assert!(!boot.to_script_json().contains("</script>"));
         assert_eq!(serde_json::from_str::<Boot>(&boot.to_script_json()).unwrap(), boot);
     }

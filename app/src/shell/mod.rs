@@ -5,6 +5,7 @@ mod nav;
 use crate::{
     pages::{AboutPage, HomePage, LoginPage, NotFound, ProfilePage, SetupPage, SignupPage},
     session::{BOOT_SCRIPT_ID, Boot, load_boot},
+    theme::{ThemeChoice, ThemePage, state::provide_theme_state},
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -20,8 +21,21 @@ pub struct HtmlAttributes {
 }
 
 impl HtmlAttributes {
-    pub fn from_boot(_boot: &Boot) -> Self {
-        HtmlAttributes::default()
+    pub fn from_boot(boot: &Boot) -> Self {
+        Self::from_theme(&boot.theme)
+    }
+
+    pub fn from_theme(theme: &ThemeChoice) -> Self {
+        let mut pairs: Vec<(&'static str, String)> = theme.data_attributes().iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let style = theme.inline_style();
+        if !style.is_empty() {
+            pairs.push(("style", style));
+        }
+        HtmlAttributes { pairs }
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     }
 
     /// ` name="value"` pairs, escaped, for documents written by hand.
@@ -33,13 +47,42 @@ impl HtmlAttributes {
     }
 }
 
-/// The whole HTML document, rendered on the server only.
+/// The theme the first paint must show: a shared theme being previewed on `/theme?t=…`, else
+/// the visitor's saved one.
+#[cfg(feature = "ssr")]
+fn first_paint_theme(boot: &Boot) -> ThemeChoice {
+    let shared = use_context::<http::request::Parts>().and_then(|parts| {
+        (parts.uri.path() == "/theme").then_some(())?;
+        let query = parts.uri.query()?;
+        let code = query.split('&').find_map(|pair| pair.strip_prefix("t="))?;
+        crate::theme::code::decode(code).ok()
+    });
+    shared.unwrap_or(boot.theme)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn first_paint_theme(boot: &Boot) -> ThemeChoice {
+    boot.theme
+}
+
+/// The whole HTML document, rendered on the server only. The theme's attributes are on `<html>`
+/// from the first byte, so the first paint is right on every device, with no script.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let boot = load_boot();
     let boot_json = boot.to_script_json();
+    let attrs = HtmlAttributes::from_theme(&first_paint_theme(&boot));
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html
+            lang="en"
+            data-mode=attrs.get("data-mode")
+            data-accent=attrs.get("data-accent")
+            data-font=attrs.get("data-font")
+            data-gray=attrs.get("data-gray")
+            data-radius=attrs.get("data-radius")
+            data-layout=attrs.get("data-layout")
+            style=attrs.get("style")
+        >
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -58,7 +101,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(load_boot());
+    let boot = load_boot();
+    provide_theme_state(&boot);
+    provide_context(boot);
     view! {
         <Stylesheet id="smallstack" href="/pkg/smallstack.css" />
         <Title formatter=|title: String| if title.is_empty() { "SmallStack".to_string() } else { format!("{title} · SmallStack") } />
@@ -73,6 +118,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("signup") view=SignupPage />
                         <Route path=StaticSegment("setup") view=SetupPage />
                         <Route path=StaticSegment("profile") view=ProfilePage />
+                        <Route path=StaticSegment("theme") view=ThemePage />
                     </Routes>
                 </main>
             </div>

@@ -33,6 +33,8 @@ const fn route(path: &'static str, methods: &'static [Method], access: Access) -
 const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const PATCH: &[Method] = &[Method::PATCH];
+const GET_POST: &[Method] = &[Method::GET, Method::POST];
+const PATCH_DELETE: &[Method] = &[Method::PATCH, Method::DELETE];
 
 /// Every route that needs a signed-in user or staff. New routes are added here, and the access
 /// tests walk this list, so they are covered automatically.
@@ -41,13 +43,19 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     route("/api/profile", PATCH, Access::User),
     route("/api/profile/password", POST, Access::User),
     route("/api/profile/avatar", POST, Access::User),
+    // GET /api/theme is public: it answers with the effective theme of whoever asks.
+    route("/api/theme", POST, Access::User),
+    route("/api/theme/presets", GET_POST, Access::User),
+    route("/api/theme/presets/{id}", PATCH_DELETE, Access::User),
 ];
 
-/// The rule for a path, if it is protected. Exact patterns only: `/backups` does not protect
-/// `/backupsX`, and each sub-route is listed.
-pub fn rule_for(path: &str) -> Option<&'static ProtectedRoute> {
+/// The rule for a request, if it is protected. Exact patterns only: `/backups` does not protect
+/// `/backupsX`, and each sub-route is listed. A listed route is protected for every method it
+/// lists; HEAD counts as GET.
+pub fn rule_for(method: &Method, path: &str) -> Option<&'static ProtectedRoute> {
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
-    PROTECTED_ROUTES.iter().find(|r| matches(r.path, path))
+    let method = if method == Method::HEAD { &Method::GET } else { method };
+    PROTECTED_ROUTES.iter().find(|r| matches(r.path, path) && r.methods.contains(method))
 }
 
 fn matches(pattern: &str, path: &str) -> bool {
@@ -72,7 +80,7 @@ pub fn is_api(path: &str) -> bool {
 }
 
 pub async fn access_guard(State(_state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(rule) = rule_for(req.uri().path()) else { return next.run(req).await };
+    let Some(rule) = rule_for(req.method(), req.uri().path()) else { return next.run(req).await };
     let user = req.extensions().get::<AuthUser>();
     let api = is_api(req.uri().path());
     match (user, rule.access) {
@@ -114,7 +122,10 @@ mod tests {
         assert!(!matches("/backups/{id}", "/backups/"));
         assert!(!matches("/backups/{id}", "/backups/12/x"));
         assert!(!matches("/profile", "/profiles"));
-        assert_eq!(rule_for("/profile/").map(|r| r.path), Some("/profile"));
+        assert_eq!(rule_for(&Method::GET, "/profile/").map(|r| r.path), Some("/profile"));
+        assert_eq!(rule_for(&Method::HEAD, "/profile").map(|r| r.path), Some("/profile"));
+        assert!(rule_for(&Method::GET, "/api/theme").is_none());
+        assert!(rule_for(&Method::POST, "/api/theme").is_some());
     }
 
     #[test]

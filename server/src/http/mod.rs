@@ -11,6 +11,7 @@ pub mod guard;
 mod health;
 pub mod origin;
 mod pages;
+pub mod theme;
 
 pub use error::{ApiError, human_duration};
 pub use extract::ApiJson;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(accounts::router())
+        .merge(theme::router())
         .route("/api", axum::routing::any(error::api_not_found))
         .route("/api/", axum::routing::any(error::api_not_found))
         .route("/api/{*rest}", axum::routing::any(error::api_not_found))

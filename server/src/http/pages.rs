@@ -26,8 +26,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// starts (the `<html>` element goes out in the first chunk).
 pub async fn boot_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if !is_api(req.uri().path()) {
-        let user = req.extensions().get::<AuthUser>().map(AuthUser::view);
-        let boot = Boot { user, signup_enabled: state.settings.signup_enabled };
+        let auth = req.extensions().get::<AuthUser>().cloned();
+        let theme = super::theme::effective_theme(&state, auth.as_ref(), req.headers()).await;
+        let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
         req.extensions_mut().insert(boot);
     }
     next.run(req).await

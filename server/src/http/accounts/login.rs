@@ -7,7 +7,12 @@ use crate::{
     state::AppState,
 };
 use app::api::{LoginRequest, UserResponse};
-use axum::{Extension, Json, extract::State, http::StatusCode};
+use axum::{
+    Extension, Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::IntoResponse,
+};
 use chrono::Utc;
 use engine::accounts::{AccountError, LockoutStatus};
 use tower_sessions::Session;
@@ -19,6 +24,7 @@ pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     session: Session,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let login = body.username.trim();
@@ -41,6 +47,10 @@ pub async fn login(
         Ok(user) => {
             engine.lockout.clear(login, &ip).await?;
             engine.accounts.record_login(user.id).await?;
+            // The account's theme wins; the anonymous choice is kept only if it has none.
+            if let Some(theme) = crate::http::theme::cookie_theme(&headers) {
+                engine.themes.save_if_absent(user.id, &crate::http::theme::to_values(&theme)).await?;
+            }
             auth::log_in(&session, &user).await?;
             tracing::info!(user = %user.username, "login");
             Ok(Json(UserResponse { user: auth::model_view(&user) }))
@@ -54,9 +64,11 @@ pub async fn login(
     }
 }
 
-pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
+/// Ends the session and clears the browser's copy of the theme.
+pub async fn logout(session: Session) -> Result<impl IntoResponse, ApiError> {
     auth::log_out(&session).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let clear = format!("{}=; Path=/; Max-Age=0; SameSite=Lax", app::theme::THEME_COOKIE);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, HeaderValue::from_str(&clear).map_err(anyhow::Error::from)?)]))
 }
 
 pub async fn me(user: Option<Extension<AuthUser>>) -> Result<Json<UserResponse>, ApiError> {

@@ -1,0 +1,40 @@
+//! The theme: its options (closed sets shared by server and client), contrast rules, share codes,
+//! CSS export, and the customizer.
+
+mod choice;
+pub mod code;
+pub mod color;
+pub mod css;
+mod customizer;
+pub mod palette;
+pub mod state;
+
+pub use choice::{Accent, ColorMode, Font, Gray, Layout, NamedAccent, Radius, ThemeChoice, ThemeFieldError};
+pub use customizer::{Customizer, ThemePage, ThemePanel};
+
+use color::{contrast, text_on};
+use palette::{Scheme, page_background};
+
+/// Name of the cookie that mirrors an anonymous visitor's theme (a share code) for the server.
+pub const THEME_COOKIE: &str = "smallstack_theme";
+/// localStorage key of the browser's copy of the theme.
+pub const THEME_STORAGE_KEY: &str = "smallstack.theme";
+
+/// The contrast a custom accent should reach against the page background.
+pub const ACCENT_MIN_CONTRAST: f64 = 3.0;
+/// The contrast text on an accent-coloured button always reaches.
+pub const BUTTON_TEXT_MIN_CONTRAST: f64 = 4.5;
+
+/// The contrast of the accent against the page background in the given scheme.
+pub fn accent_contrast(theme: &ThemeChoice, scheme: Scheme) -> f64 {
+    contrast(theme.accent.rgb(), page_background(theme.gray, scheme))
+}
+
+/// Contrast of the text on an accent-coloured button.
+pub fn button_text_contrast(theme: &ThemeChoice) -> f64 {
+    let accent = theme.accent.rgb();
+    contrast(text_on(accent), accent)
+}
+
+#[cfg(test)]
+mod tests;

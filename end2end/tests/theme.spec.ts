@@ -1,0 +1,175 @@
+import { expect, test, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { htmlAttr, signUp, uniqueName, waitForHydration } from './helpers';
+
+const SCREENSHOTS = join(__dirname, '..', 'screenshots');
+
+async function openCustomizer(page: Page, path = '/theme') {
+  await page.goto(path);
+  await waitForHydration(page);
+}
+
+/** Picks a value in the /theme page's customizer (the radio's label). */
+async function choose(page: Page, group: string, value: string) {
+  await page.locator(`label[for="${group}-${value.replace('.', '-')}"]`).first().click();
+}
+
+test('changing the accent recolours the page at once, with no network request', async ({ page }) => {
+  await openCustomizer(page);
+  const button = page.getByTestId('sample-button');
+  await expect(button).toHaveCSS('background-color', 'rgb(32, 107, 196)');
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await choose(page, 'accent', 'red');
+  await expect(button).toHaveCSS('background-color', 'rgb(214, 57, 57)');
+  await choose(page, 'accent', 'amber');
+  await expect(button).toHaveCSS('background-color', 'rgb(245, 159, 0)');
+  await expect(button).toHaveCSS('color', 'rgb(0, 0, 0)');
+  await choose(page, 'mode', 'dark');
+  await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(3, 7, 18)');
+  expect(await htmlAttr(page, 'data-accent')).toBe('amber');
+  expect(requests).toEqual([]);
+  // Cancel goes back to the saved theme.
+  await page.getByTestId('theme-cancel').click();
+  await expect(button).toHaveCSS('background-color', 'rgb(32, 107, 196)');
+});
+
+test('the panel in the navigation previews on every page', async ({ page }) => {
+  await page.goto('/about');
+  await waitForHydration(page);
+  await page.getByTestId('open-theme-panel').click();
+  const panel = page.getByTestId('theme-panel');
+  await expect(panel).toBeVisible();
+  await panel.locator('label[for="panel-layout-vertical"]').click();
+  expect(await htmlAttr(page, 'data-layout')).toBe('vertical');
+  await panel.locator('label[for="panel-font-monospace"]').click();
+  await expect(page.locator('h1')).toHaveCSS('font-family', /mono/i);
+});
+
+test('a custom accent with too little contrast is flagged with its ratio', async ({ page }) => {
+  await openCustomizer(page);
+  await choose(page, 'mode', 'light');
+  await page.locator('#accent-custom').fill('#f5f5f5');
+  await page.locator('#accent-custom').press('Enter');
+  await page.locator('#accent-custom').blur();
+  await expect(page.getByTestId('contrast-warning')).toContainText(/reaches 1\.\d\d:1/);
+  expect(await htmlAttr(page, 'data-accent')).toBe('custom');
+  await choose(page, 'mode', 'dark');
+  await expect(page.getByTestId('contrast-warning')).toHaveCount(0);
+});
+
+test('after Save, a new browser that logs in gets the saved theme in the server HTML, before any script', async ({ browser, baseURL }) => {
+  const first = await browser.newContext({ baseURL });
+  const page = await first.newPage();
+  const { username, password } = await signUp(page.request, uniqueName('th'));
+  await openCustomizer(page);
+  await choose(page, 'mode', 'dark');
+  await choose(page, 'accent', 'green');
+  await choose(page, 'layout', 'boxed');
+  await choose(page, 'radius', '2');
+  await page.getByTestId('theme-save').click();
+  await expect(page.getByTestId('theme-status')).toContainText('Saved to your account');
+  await first.close();
+
+  const second = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const fresh = await second.newPage();
+  const login = await fresh.request.post('/api/login', { data: { username, password } });
+  expect(login.status()).toBe(200);
+  const html = await (await fresh.request.get('/')).text();
+  expect(html).toMatch(/<html[^>]*data-mode="dark"[^>]*data-accent="green"/);
+  await fresh.goto('/');
+  expect(await htmlAttr(fresh, 'data-layout')).toBe('boxed');
+  await expect(fresh.locator('body')).toHaveCSS('background-color', 'rgb(3, 7, 18)');
+  await second.close();
+});
+
+test("an anonymous visitor's choice survives a reload", async ({ page }) => {
+  await openCustomizer(page);
+  await choose(page, 'layout', 'fluid');
+  await choose(page, 'gray', 'stone');
+  await page.getByTestId('theme-save').click();
+  await expect(page.getByTestId('theme-status')).toContainText('Saved in this browser');
+  const response = await page.reload();
+  const html = await response!.text();
+  expect(html).toMatch(/<html[^>]*data-gray="stone"[^>]*data-layout="fluid"/);
+  expect(await htmlAttr(page, 'data-layout')).toBe('fluid');
+});
+
+test('a share link previews a theme without saving it', async ({ page, context }) => {
+  await signUp(page.request, uniqueName('sh'));
+  await openCustomizer(page);
+  await choose(page, 'accent', 'purple');
+  await choose(page, 'layout', 'vertical-right');
+  await page.getByTestId('copy-share-link').click();
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).toMatch(/\/theme\?t=[0-9a-z]{9}$/);
+  await page.getByTestId('theme-cancel').click();
+
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('share-preview')).toBeVisible();
+  expect(await htmlAttr(other, 'data-accent')).toBe('purple');
+  expect(await htmlAttr(other, 'data-layout')).toBe('vertical-right');
+  const saved = await (await other.request.get('/api/theme')).json();
+  expect(saved.accent).toBe('blue');
+  expect(saved.layout).toBe('horizontal');
+
+  const broken = link.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+  await other.goto(broken);
+  await expect(other.getByTestId('share-error')).toContainText('cannot be opened');
+});
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+const LAYOUTS = ['horizontal', 'vertical', 'vertical-right', 'boxed', 'fluid', 'condensed'] as const;
+
+test('the six layouts arrange navigation and content as designed, without overlap', async ({ browser, baseURL }) => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const mode of ['light', 'dark']) {
+    for (const layout of LAYOUTS) {
+      const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      await openCustomizer(page);
+      await choose(page, 'mode', mode);
+      await choose(page, 'layout', layout);
+      await page.getByTestId('theme-save').click();
+      await expect(page.getByTestId('theme-status')).toBeVisible();
+
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto('/about');
+        expect(await htmlAttr(page, 'data-layout')).toBe(layout);
+        const nav = (await page.locator('header.nav').boundingBox())!;
+        const main = (await page.locator('main.content').boundingBox())!;
+        const what = `${layout} ${mode} at ${width}px`;
+        expect(overlaps(nav, main), `${what}: navigation and content overlap`).toBe(false);
+        const sideBySide = width === 1280 && (layout === 'vertical' || layout === 'vertical-right');
+        if (sideBySide) {
+          expect(nav.height, what).toBeGreaterThan(main.height * 0.5);
+          if (layout === 'vertical') expect(nav.x + nav.width, what).toBeLessThanOrEqual(main.x + 1);
+          else expect(main.x + main.width, what).toBeLessThanOrEqual(nav.x + 1);
+        } else {
+          expect(nav.y + nav.height, `${what}: navigation above content`).toBeLessThanOrEqual(main.y + 1);
+        }
+        if (width === 1280) {
+          if (layout === 'boxed') {
+            const page_ = (await page.locator('div.page').boundingBox())!;
+            expect(page_.width, what).toBeLessThanOrEqual(1024 + 2);
+            expect(Math.abs(page_.x - (1280 - page_.x - page_.width)), `${what}: centred`).toBeLessThanOrEqual(20);
+          }
+          if (layout === 'fluid') expect(main.width, what).toBeGreaterThan(1200);
+          if (layout === 'horizontal') expect(main.width, what).toBeLessThanOrEqual(1152 + 1);
+        }
+        if (layout === 'condensed') {
+          expect(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), what).toBe('14.4px');
+        }
+        if (width === 1280) {
+          await page.screenshot({ path: join(SCREENSHOTS, `layout-${layout}-${mode}.png`), fullPage: false });
+        }
+      }
+      await context.close();
+    }
+  }
+});
