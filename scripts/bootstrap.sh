@@ -12,11 +12,14 @@ say() { printf 'bootstrap: %s\n' "$*" >&2; }
 need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
-# Debian packages: Chromium for the end-to-end tests, sqlite3 for `smallstack db shell` and the benchmarks.
+# Debian packages: Chromium for the end-to-end tests, sqlite3 for `smallstack db shell` and the
+# benchmarks, wrk for the load tests. BOOTSTRAP_FOR=build (the Dockerfile) needs none of the test tools.
 missing_debs=()
-command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
+if [ "${BOOTSTRAP_FOR:-all}" != build ]; then
+  command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
+  command -v wrk >/dev/null 2>&1 || missing_debs+=(wrk)
+fi
 command -v sqlite3 >/dev/null 2>&1 || missing_debs+=(sqlite3)
-command -v wrk >/dev/null 2>&1 || missing_debs+=(wrk)
 if [ ${#missing_debs[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing_debs[*]}"
   need_root apt-get update -qq

@@ -173,3 +173,16 @@ test('the six layouts arrange navigation and content as designed, without overla
     }
   }
 });
+
+test('an open tab follows a theme saved in another tab', async ({ context }) => {
+  const first = await context.newPage();
+  const second = await context.newPage();
+  await openCustomizer(first);
+  await second.goto('/about');
+  await waitForHydration(second);
+  expect(await htmlAttr(second, 'data-accent')).not.toBe('orange');
+  await choose(first, 'accent', 'orange');
+  await first.getByTestId('theme-save').click();
+  await expect(first.getByTestId('theme-status')).toBeVisible();
+  await expect.poll(() => htmlAttr(second, 'data-accent')).toBe('orange');
+});
