@@ -46,8 +46,62 @@ mod browser {
         send_json(Request::patch(url), body).await
     }
 
+    pub async fn put<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ApiError> {
+        send_json(Request::put(url), body).await
+    }
+
     pub async fn delete<R: DeserializeOwned>(url: &str) -> Result<R, ApiError> {
         finish(Request::delete(url).send().await).await
+    }
+
+    /// POSTs a file as the raw request body with XMLHttpRequest, which (unlike fetch) reports
+    /// upload progress. `on_progress` gets 0–100; `on_done` the decoded answer.
+    pub fn upload_with_progress<R: DeserializeOwned + 'static>(
+        url: &str,
+        file: web_sys::File,
+        on_progress: impl Fn(u32) + 'static,
+        on_done: impl Fn(Result<R, ApiError>) + 'static,
+    ) {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
+            on_done(Err(error("this browser cannot upload files")));
+            return;
+        };
+        if xhr.open("POST", url).is_err() {
+            on_done(Err(error("cannot start the upload")));
+            return;
+        }
+        let _ = xhr.set_request_header("content-type", "application/octet-stream");
+        if let Ok(upload) = xhr.upload() {
+            let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+                if e.length_computable() && e.total() > 0.0 {
+                    on_progress(((e.loaded() / e.total()) * 100.0) as u32);
+                }
+            });
+            upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+            progress.forget();
+        }
+        let done_xhr = xhr.clone();
+        let on_done = std::rc::Rc::new(on_done);
+        let finished = {
+            let on_done = on_done.clone();
+            Closure::<dyn Fn()>::new(move || {
+                let status = done_xhr.status().unwrap_or(0);
+                let text = done_xhr.response_text().ok().flatten().unwrap_or_default();
+                if status == 0 {
+                    on_done(Err(error("the upload was interrupted (the connection closed)")));
+                } else if (200..300).contains(&status) {
+                    on_done(serde_json::from_str::<R>(&text).map_err(|e| error(format!("unexpected answer from the server: {e}"))));
+                } else {
+                    on_done(Err(serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| error(format!("the server answered {status}")))));
+                }
+            })
+        };
+        xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
+        finished.forget();
+        if xhr.send_with_opt_blob(Some(&file)).is_err() {
+            on_done(Err(error("cannot send the file")));
+        }
     }
 
     pub async fn post_form<R: DeserializeOwned>(url: &str, form: web_sys::FormData) -> Result<R, ApiError> {
@@ -79,6 +133,9 @@ mod server_side {
         Err(error(NOT_HERE))
     }
     pub async fn patch<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
+        Err(error(NOT_HERE))
+    }
+    pub async fn put<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
         Err(error(NOT_HERE))
     }
     pub async fn delete<R: DeserializeOwned>(_url: &str) -> Result<R, ApiError> {

@@ -1,7 +1,11 @@
 //! What the server knows about the visitor when it renders a page (user, settings), handed to the
 //! WASM client inside the page so that hydration renders exactly what the server did.
 
-use crate::{api::UserView, theme::ThemeChoice};
+use crate::{
+    api::UserView,
+    backups::types::{BackupDetail, Dashboard},
+    theme::ThemeChoice,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +18,16 @@ pub struct Boot {
     pub signup_enabled: bool,
     /// The visitor's saved theme: the user's (from the server) or this browser's (its cookie).
     pub theme: ThemeChoice,
+    /// Data of the page being rendered, when the server loads it before rendering (the staff
+    /// dashboard), so the page is whole without JavaScript and hydrates without a request.
+    #[serde(default)]
+    pub page: Option<PageData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PageData {
+    Dashboard(Box<Dashboard>),
+    BackupDetail(Box<BackupDetail>),
 }
 
 impl Boot {
@@ -73,7 +87,7 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true, theme: Default::default() };
+        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true, theme: Default::default(), page: None };
         assert!(!boot.to_script_json().contains("</script>"));
         assert_eq!(serde_json::from_str::<Boot>(&boot.to_script_json()).unwrap(), boot);
     }

@@ -3,6 +3,7 @@
 mod nav;
 
 use crate::{
+    backups::{BackupDetailPage, BackupsPage},
     pages::{AboutPage, HomePage, LoginPage, NotFound, ProfilePage, SetupPage, SignupPage},
     session::{BOOT_SCRIPT_ID, Boot, load_boot},
     theme::{ThemeChoice, ThemePage, state::provide_theme_state},
@@ -10,7 +11,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -119,6 +120,8 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("setup") view=SetupPage />
                         <Route path=StaticSegment("profile") view=ProfilePage />
                         <Route path=StaticSegment("theme") view=ThemePage />
+                        <Route path=StaticSegment("backups") view=BackupsPage />
+                        <Route path=(StaticSegment("backups"), ParamSegment("id")) view=BackupDetailPage />
                     </Routes>
                 </main>
             </div>

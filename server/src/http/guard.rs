@@ -34,6 +34,8 @@ const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const PATCH: &[Method] = &[Method::PATCH];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
+const GET_PUT: &[Method] = &[Method::GET, Method::PUT];
+const GET_DELETE: &[Method] = &[Method::GET, Method::DELETE];
 const PATCH_DELETE: &[Method] = &[Method::PATCH, Method::DELETE];
 
 /// Every route that needs a signed-in user or staff. New routes are added here, and the access
@@ -47,6 +49,23 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     route("/api/theme", POST, Access::User),
     route("/api/theme/presets", GET_POST, Access::User),
     route("/api/theme/presets/{id}", PATCH_DELETE, Access::User),
+    // The backup dashboard: pages, file transfers and its API.
+    route("/backups", GET, Access::Staff),
+    route("/backups/{id}", GET, Access::Staff),
+    route("/backups/download-fresh", POST, Access::Staff),
+    route("/backups/{filename}/download", GET, Access::Staff),
+    route("/api/backups", GET_POST, Access::Staff),
+    route("/api/backups/dashboard", GET, Access::Staff),
+    route("/api/backups/progress", GET, Access::Staff),
+    route("/api/backups/stats", GET, Access::Staff),
+    route("/api/backups/files", GET, Access::Staff),
+    route("/api/backups/settings", GET_PUT, Access::Staff),
+    route("/api/backups/schedule-preview", GET, Access::Staff),
+    route("/api/backups/upload", POST, Access::Staff),
+    route("/api/backups/{id}", GET_DELETE, Access::Staff),
+    route("/api/backups/{id}/restore", POST, Access::Staff),
+    route("/api/database", GET, Access::Staff),
+    route("/api/database/{action}", POST, Access::Staff),
 ];
 
 /// The rule for a request, if it is protected. Exact patterns only: `/backups` does not protect

@@ -3,6 +3,7 @@
 //! context, access guard.
 
 mod accounts;
+mod backups;
 pub mod auth;
 pub mod client_ip;
 mod error;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(accounts::router())
         .merge(theme::router())
+        .merge(backups::router())
         .route("/api", axum::routing::any(error::api_not_found))
         .route("/api/", axum::routing::any(error::api_not_found))
         .route("/api/{*rest}", axum::routing::any(error::api_not_found))

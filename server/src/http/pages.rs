@@ -2,7 +2,11 @@
 
 use super::{auth::AuthUser, guard::is_api};
 use crate::state::AppState;
-use app::{App, session::Boot, shell};
+use app::{
+    App,
+    session::{Boot, PageData},
+    shell,
+};
 use axum::{
     Router,
     extract::{Request, State},
@@ -28,8 +32,35 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
     if !is_api(req.uri().path()) {
         let auth = req.extensions().get::<AuthUser>().cloned();
         let theme = super::theme::effective_theme(&state, auth.as_ref(), req.headers()).await;
-        let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
+        let page = match &auth {
+            Some(user) if user.is_staff => page_data(&state, req.uri()).await,
+            _ => None,
+        };
+        let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme, page };
         req.extensions_mut().insert(boot);
     }
     next.run(req).await
+}
+
+/// Pages whose data the server loads before rendering (so they read whole without JavaScript):
+/// `/backups` and `/backups/{id}`. A failure leaves the page to load it in the browser.
+async fn page_data(state: &AppState, uri: &axum::http::Uri) -> Option<PageData> {
+    let path = uri.path();
+    if path == "/backups" {
+        let page = uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("page=")))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1);
+        return match super::backups::dashboard_data(state, page).await {
+            Ok(d) => Some(PageData::Dashboard(Box::new(d))),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load the backup dashboard");
+                None
+            }
+        };
+    }
+    let id = path.strip_prefix("/backups/")?.parse::<i64>().ok()?;
+    super::backups::detail_data(state, id).await.ok().map(|d| PageData::BackupDetail(Box::new(d)))
 }

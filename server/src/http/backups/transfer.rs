@@ -1,0 +1,79 @@
+//! Files in and out: downloads (streamed, never read whole into memory), "Download a fresh
+//! backup", and uploads (streamed to disk under the engine's size limit).
+
+use super::views::backup_view;
+use crate::{http::ApiError, state::AppState};
+use app::backups::types::BackupView;
+use axum::{
+    Json,
+    body::Body,
+    extract::{Path, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use engine::backup::{BackupRecord, Trigger};
+use futures_util::TryStreamExt;
+use tokio_util::io::{ReaderStream, StreamReader};
+
+async fn stream_file(state: &AppState, record: &BackupRecord, path: &std::path::Path) -> Result<Response, ApiError> {
+    let file = tokio::fs::File::open(path).await.map_err(|e| ApiError::NotFound(format!("cannot open {}: {e}", record.filename)))?;
+    let len = file.metadata().await.map_err(anyhow::Error::from)?.len();
+    state.engine.backups.record_download(record.id).await?;
+    let mut response = Response::new(Body::from_stream(ReaderStream::with_capacity(file, 256 * 1024)));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-sqlite3"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    // The name is the server's own (validated by the engine), never one from the request.
+    let disposition = format!("attachment; filename=\"{}\"", record.filename);
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(response)
+}
+
+/// `GET /backups/{filename}/download`: only names of the backup pattern that exist in
+/// `BACKUP_DIR` with a successful record; anything else is 404 and no file is opened.
+pub async fn download(State(state): State<AppState>, Path(filename): Path<String>) -> Response {
+    let found = state.engine.backups.download_path(&filename).await;
+    let result = match found {
+        Ok((record, path)) => stream_file(&state, &record, &path).await,
+        Err(_) => Err(ApiError::NotFound("no such backup file".into())),
+    };
+    result.unwrap_or_else(|e| {
+        if e.status() == StatusCode::NOT_FOUND {
+            (StatusCode::NOT_FOUND, "404: no such backup file\n").into_response()
+        } else {
+            e.into_response()
+        }
+    })
+}
+
+/// `POST /backups/download-fresh`: makes a backup now and streams it (a form button, so it works
+/// without JavaScript too).
+pub async fn download_fresh(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let record = state.engine.backups.create(Trigger::Manual).await?;
+    let path = state.engine.backups.file_path(&record)?;
+    stream_file(&state, &record, &path).await
+}
+
+/// `POST /api/backups/upload`: the raw file as the body (`application/octet-stream`). It is
+/// written under a temporary name, validated as a restore source would be, and catalogued with
+/// trigger `upload`; a file that fails leaves nothing behind.
+pub async fn upload(State(state): State<AppState>, request: Request) -> Result<(StatusCode, Json<BackupView>), ApiError> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let limit = state.engine.backups.upload_max();
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the file is larger than the upload limit of {limit} bytes ({})",
+            app::backups::types::human_bytes(limit)
+        )));
+    }
+    let stream = request.into_body().into_data_stream().map_err(std::io::Error::other);
+    let reader = StreamReader::new(stream);
+    let record = state.engine.backups.upload(reader, declared).await?;
+    Ok((StatusCode::CREATED, Json(backup_view(&record))))
+}
