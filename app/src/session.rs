@@ -28,6 +28,8 @@ pub struct Boot {
 pub enum PageData {
     Dashboard(Box<Dashboard>),
     BackupDetail(Box<BackupDetail>),
+    /// The server looked for the page's object and there is none (the page answers 404).
+    NotFound(String),
 }
 
 impl Boot {

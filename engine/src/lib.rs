@@ -24,6 +24,8 @@ pub struct EngineConfig {
     pub system_database_path: PathBuf,
     pub media_root: PathBuf,
     pub backup_dir: PathBuf,
+    /// Retention, default schedule and upload limit of backups, and who hears of failures.
+    pub backup: backup::BackupConfig,
 }
 
 /// Everything the server, the CLI and server functions use, opened once.
@@ -38,6 +40,8 @@ pub struct Engine {
     pub lockout: accounts::Lockout,
     pub setup_tokens: accounts::SetupTokens,
     pub themes: themes::Themes,
+    /// Backups of the application database: create, verify, restore, upload, schedule.
+    pub backups: backup::BackupEngine,
 }
 
 impl Engine {
@@ -51,11 +55,19 @@ impl Engine {
         }
         let app_db = Database::open(DbKind::Application, &config.database_path).await?;
         let system_db = Database::open(DbKind::System, &config.system_database_path).await?;
+        let backups =
+            backup::BackupEngine::new(app_db.clone(), system_db.clone(), config.backup_dir.clone(), config.backup.clone());
+        // A backup interrupted by a crash is marked failed and its temporary file removed.
+        backups.recover_interrupted().await.map_err(|e| match e {
+            backup::BackupError::Db(e) => e,
+            other => DbError::Unusable { path: config.backup_dir.clone(), reason: other.to_string() },
+        })?;
         Ok(Engine {
             accounts: accounts::Accounts::new(app_db.clone()),
             lockout: accounts::Lockout::new(system_db.clone()),
             setup_tokens: accounts::SetupTokens::new(system_db.clone()),
             themes: themes::Themes::new(app_db.clone()),
+            backups,
             config,
             app_db,
             system_db,

@@ -1,5 +1,6 @@
 //! Configuration from environment variables, each with a default (documented in the README).
 
+use engine::backup::{BackupConfig, BackupError, DEFAULT_RETENTION, DEFAULT_UPLOAD_MAX, Schedule};
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -47,6 +48,15 @@ pub struct Settings {
     pub signup_enabled: bool,
     /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed (IPs or CIDRs, comma-separated).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `BACKUP_RETENTION`: successful backups to keep (default 14; 0 keeps all).
+    pub backup_retention: u32,
+    /// `BACKUP_SCHEDULE`: a five-field cron expression in UTC (default `0 2 * * *`), or `off`.
+    /// The dashboard can override it at run time.
+    pub backup_schedule: Schedule,
+    /// `BACKUP_UPLOAD_MAX`: the largest backup file accepted for upload, in bytes (default 1 GiB).
+    pub backup_upload_max: u64,
+    /// `BACKUP_WEBHOOK_URL`: where backup failures are POSTed as JSON (unset: nowhere).
+    pub backup_webhook_url: Option<reqwest::Url>,
 }
 
 pub trait Env {
@@ -98,6 +108,10 @@ impl Settings {
             },
             signup_enabled: parse_bool(env, "SIGNUP_ENABLED", true)?,
             trusted_proxies: parse_proxies(env)?,
+            backup_retention: parse_retention(env)?,
+            backup_schedule: parse_schedule(env)?,
+            backup_upload_max: parse_upload_max(env)?,
+            backup_webhook_url: parse_webhook(env)?,
         })
     }
 
@@ -107,6 +121,14 @@ impl Settings {
             system_database_path: self.system_database_path.clone(),
             media_root: self.media_root.clone(),
             backup_dir: self.backup_dir.clone(),
+            backup: BackupConfig {
+                retention: self.backup_retention,
+                schedule: self.backup_schedule.clone(),
+                upload_max: self.backup_upload_max,
+                // Installed by the server and the CLI (`startup::engine_config`), which own the
+                // HTTP client.
+                notifier: None,
+            },
         }
     }
 
@@ -162,6 +184,47 @@ fn parse_proxies(env: &impl Env) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         .collect()
 }
 
+fn parse_retention(env: &impl Env) -> Result<u32, ConfigError> {
+    const NAME: &str = "BACKUP_RETENTION";
+    let Some(raw) = env.get(NAME) else { return Ok(DEFAULT_RETENTION) };
+    match raw.trim().parse::<i64>() {
+        Ok(n) if n < 0 => Err(invalid(NAME, &raw, "must not be negative: the number of backups to keep (0 keeps all)")),
+        Ok(n) => u32::try_from(n).map_err(|_| invalid(NAME, &raw, "is too large")),
+        Err(_) => Err(invalid(NAME, &raw, "expected a whole number of backups to keep (0 keeps all)")),
+    }
+}
+
+fn parse_schedule(env: &impl Env) -> Result<Schedule, ConfigError> {
+    const NAME: &str = "BACKUP_SCHEDULE";
+    let Some(raw) = env.get(NAME) else { return Ok(Schedule::default()) };
+    Schedule::parse(&raw).map_err(|e| {
+        let reason = match e {
+            BackupError::InvalidSchedule(reason) => reason,
+            other => other.to_string(),
+        };
+        invalid(NAME, &raw, format!("{reason} (expected five cron fields in UTC, e.g. \"0 2 * * *\", or off)"))
+    })
+}
+
+fn parse_upload_max(env: &impl Env) -> Result<u64, ConfigError> {
+    const NAME: &str = "BACKUP_UPLOAD_MAX";
+    let Some(raw) = env.get(NAME) else { return Ok(DEFAULT_UPLOAD_MAX) };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(invalid(NAME, &raw, "expected a whole number of bytes greater than 0, e.g. 1073741824")),
+    }
+}
+
+fn parse_webhook(env: &impl Env) -> Result<Option<reqwest::Url>, ConfigError> {
+    const NAME: &str = "BACKUP_WEBHOOK_URL";
+    let Some(raw) = env.get(NAME) else { return Ok(None) };
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| invalid(NAME, &raw, format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(NAME, &raw, "expected an http:// or https:// URL"));
+    }
+    Ok(Some(url))
+}
+
 fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError { name, value: value.to_string(), reason: reason.into() }
 }
@@ -199,6 +262,55 @@ mod tests {
         assert_eq!(Settings::from_source(&[("TRUSTED_PROXIES", "nope")]).unwrap_err().name, "TRUSTED_PROXIES");
         assert_eq!(Settings::from_source(&[("SESSION_TTL_DAYS", "0")]).unwrap_err().name, "SESSION_TTL_DAYS");
         assert_eq!(Settings::from_source(&[("SIGNUP_ENABLED", "maybe")]).unwrap_err().name, "SIGNUP_ENABLED");
+    }
+
+    #[test]
+    fn backup_settings() {
+        let s = Settings::from_source(&[]).unwrap();
+        assert_eq!(s.backup_retention, 14);
+        assert_eq!(s.backup_schedule.expression(), "0 2 * * *");
+        assert_eq!(s.backup_upload_max, 1 << 30);
+        assert!(s.backup_webhook_url.is_none());
+        let s = Settings::from_source(&[
+            ("BACKUP_RETENTION", "0"),
+            ("BACKUP_SCHEDULE", "off"),
+            ("BACKUP_UPLOAD_MAX", "1048576"),
+            ("BACKUP_WEBHOOK_URL", "https://hooks.example.com/backups?token=x"),
+        ])
+        .unwrap();
+        assert_eq!(s.backup_retention, 0);
+        assert!(s.backup_schedule.is_off());
+        assert_eq!(s.backup_upload_max, 1_048_576);
+        assert_eq!(s.backup_webhook_url.unwrap().host_str(), Some("hooks.example.com"));
+        let config = Settings::from_source(&[("BACKUP_RETENTION", "3"), ("BACKUP_SCHEDULE", "15 4 * * 0")])
+            .unwrap()
+            .engine_config();
+        assert_eq!(config.backup.retention, 3);
+        assert_eq!(config.backup.schedule.expression(), "15 4 * * 0");
+    }
+
+    #[test]
+    fn bad_backup_settings_name_the_variable() {
+        for (name, value, reason) in [
+            ("BACKUP_RETENTION", "-1", "negative"),
+            ("BACKUP_RETENTION", "ten", "whole number"),
+            ("BACKUP_RETENTION", "1.5", "whole number"),
+            ("BACKUP_RETENTION", "99999999999", "too large"),
+            ("BACKUP_SCHEDULE", "0 2 * *", "5 fields"),
+            ("BACKUP_SCHEDULE", "0 0 2 * * *", "5 fields"),
+            ("BACKUP_SCHEDULE", "61 2 * * *", "0 2 * * *"),
+            ("BACKUP_UPLOAD_MAX", "0", "greater than 0"),
+            ("BACKUP_UPLOAD_MAX", "1GiB", "bytes"),
+            ("BACKUP_UPLOAD_MAX", "-5", "bytes"),
+            ("BACKUP_WEBHOOK_URL", "not a url", "not a URL"),
+            ("BACKUP_WEBHOOK_URL", "ftp://example.com/x", "http"),
+        ] {
+            let err = Settings::from_source(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+            let message = err.to_string();
+            assert!(message.contains(reason), "{name}={value}: {message}");
+            assert!(message.starts_with(&format!("{name}=")), "one line naming the variable: {message}");
+        }
     }
 
     #[test]

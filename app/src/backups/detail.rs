@@ -27,6 +27,13 @@ fn DetailRoot() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
     let initial = match boot.page {
         Some(PageData::BackupDetail(d)) => Some(Ok(*d)),
+        Some(PageData::NotFound(message)) => {
+            #[cfg(feature = "ssr")]
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::NOT_FOUND);
+            }
+            Some(Err(message))
+        }
         _ => None,
     };
     let detail = RwSignal::new(initial);
@@ -45,7 +52,7 @@ fn DetailRoot() -> impl IntoView {
         {move || match detail.get() {
             None if id.get().is_none() => view! { <p class="alert error">"No such backup."</p> }.into_any(),
             None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="alert error" role="alert">{e}</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="alert error" role="alert" data-testid="detail-error">{e}</p> }.into_any(),
             Some(Ok(d)) => view! { <Detail detail=d /> }.into_any(),
         }}
     }

@@ -6,7 +6,7 @@ mod header;
 mod writer;
 
 pub use connect::{DbKind, MIN_SQLITE_VERSION, POOL_READERS, PRAGMAS, display_pragma, sqlite_version, sqlite_version_number};
-pub use header::{HeaderError, check_header};
+pub use header::{HeaderError, check_header, read_header};
 pub use writer::{WriteGate, Writer};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};

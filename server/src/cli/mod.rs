@@ -1,6 +1,7 @@
 //! The `smallstack` command line. Every command reads the same environment variables as the
 //! server and calls the same engine functions.
 
+mod backup;
 mod db;
 mod user;
 
@@ -28,6 +29,9 @@ pub enum Command {
     /// Create and manage users.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Make, list, verify, restore and prune backups of the application database.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -39,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Migrate => migrate(settings).await,
             Command::Db(cmd) => db::run(cmd, &settings).await,
             Command::User(cmd) => user::run(cmd, &settings).await,
+            Command::Backup(cmd) => backup::run(cmd, &settings).await,
         }
     })
 }

@@ -61,6 +61,15 @@ async fn page_data(state: &AppState, uri: &axum::http::Uri) -> Option<PageData> 
             }
         };
     }
-    let id = path.strip_prefix("/backups/")?.parse::<i64>().ok()?;
-    super::backups::detail_data(state, id).await.ok().map(|d| PageData::BackupDetail(Box::new(d)))
+    let id = path.strip_prefix("/backups/")?;
+    if id.contains('/') {
+        return None;
+    }
+    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
+        return Some(PageData::NotFound(format!("No such backup: {id:?} is not a backup id.")));
+    };
+    Some(match super::backups::detail_data(state, id).await {
+        Ok(d) => PageData::BackupDetail(Box::new(d)),
+        Err(e) => PageData::NotFound(format!("No such backup: {e}")),
+    })
 }

@@ -105,6 +105,8 @@ pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
     settings.backup_dir = dir.path().join("backups");
     settings.site_addr = "127.0.0.1:0".parse().unwrap();
     settings.site_root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"));
+    // No scheduled backup may start in the middle of a test (a run crossing 02:00 UTC would).
+    settings.backup_schedule = engine::backup::Schedule::Off;
     settings
 }
 

@@ -3,6 +3,8 @@
 mod helpers;
 
 mod accounts;
+mod backups;
+mod backup_cli;
 mod cli;
 mod foundation;
 mod theme;

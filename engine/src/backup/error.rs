@@ -1,0 +1,89 @@
+use crate::DbError;
+use std::path::PathBuf;
+
+/// Why a backup operation did not happen or did not succeed. The variants are chosen so the HTTP
+/// layer can pick a status without reading messages: see each variant's note.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// Another backup, restore or prune holds the lock in `BACKUP_DIR`, in this process or
+    /// another one (HTTP 409, CLI exit 1).
+    #[error("a backup or restore is already running{}; try again when it has finished", holder_text(*.pid))]
+    AlreadyRunning { pid: Option<u32> },
+    /// No such backup (HTTP 404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The catalogue knows the backup but its file is gone: pruned, deleted, or never made
+    /// because the backup failed (HTTP 404, or 410).
+    #[error("backup {id} has no file: it is {status}")]
+    NoFile { id: i64, status: super::Status },
+    /// A backup name from outside is not `db-YYYYMMDD-HHMMSS(-N).sqlite3`; no file was opened
+    /// (HTTP 404 for downloads, 422 elsewhere).
+    #[error("invalid backup name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    /// A restore or upload source failed validation; `reason` names the file and the problem
+    /// (HTTP 422).
+    #[error("{reason}")]
+    Invalid { reason: String },
+    /// An upload is larger than `BACKUP_UPLOAD_MAX` (HTTP 413).
+    #[error("the file is larger than the upload limit of {limit} bytes ({})", super::human_bytes(*.limit))]
+    TooLarge { limit: u64 },
+    /// `BACKUP_DIR`'s filesystem lacks room for the copy (HTTP 500/507; the record says failed).
+    #[error(
+        "not enough free space in {}: this needs {needed} bytes ({}), {what}, but only {available} bytes ({}) are available",
+        dir.display(), super::human_bytes(*.needed), super::human_bytes(*.available)
+    )]
+    NoSpace { dir: PathBuf, needed: u64, available: u64, what: String },
+    /// A schedule that is not a five-field cron expression nor `off`; the parser's reason
+    /// (HTTP 422). The previous schedule stays.
+    #[error("invalid schedule: {0}")]
+    InvalidSchedule(String),
+    /// The process is stopping: a running backup was cancelled (its record says failed and its
+    /// temporary file is gone), or a new one was refused (HTTP 503).
+    #[error("cancelled: the process is shutting down")]
+    ShuttingDown,
+    /// The operation itself failed (I/O, SQLite, verification of a copy); the reason is recorded
+    /// in the catalogue (HTTP 500).
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn holder_text(pid: Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!(" (process {pid})"),
+        None => String::new(),
+    }
+}
+
+impl From<sea_orm::DbErr> for BackupError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        BackupError::Db(DbError::Sql(e))
+    }
+}
+
+impl BackupError {
+    pub(crate) fn invalid(reason: impl Into<String>) -> Self {
+        BackupError::Invalid { reason: reason.into() }
+    }
+
+    pub(crate) fn failed(context: &str, e: impl std::fmt::Display) -> Self {
+        BackupError::Failed(format!("{context}: {e}"))
+    }
+
+    /// True for mistakes in what a client asked for (bad file, bad name, busy): these are not
+    /// failures of the backup system, so they are not logged at error level nor sent to the
+    /// webhook.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            BackupError::AlreadyRunning { .. }
+                | BackupError::NotFound(_)
+                | BackupError::NoFile { .. }
+                | BackupError::InvalidName { .. }
+                | BackupError::Invalid { .. }
+                | BackupError::TooLarge { .. }
+                | BackupError::InvalidSchedule(_)
+        )
+    }
+}
