@@ -19,7 +19,7 @@ test: build
 
 ## build: the release binary (target/release/smallstack) and the site (target/site)
 build: bootstrap
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 bootstrap:
 	@scripts/bootstrap.sh

@@ -53,7 +53,7 @@ export default defineConfig({
       SYSTEM_DATABASE_PATH: join(data, 'system.sqlite3'),
       MEDIA_ROOT: join(data, 'media'),
       BACKUP_DIR: join(data, 'backups'),
-      RUST_LOG: 'warn',
+      RUST_LOG: 'error',
     },
   },
 });

@@ -31,3 +31,33 @@ export async function waitForHydration(page: Page) {
 export function htmlAttr(page: Page, name: string) {
   return page.evaluate((n) => document.documentElement.getAttribute(n), name);
 }
+
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The environment of the server under test, for running its CLI against the same data. */
+export function cliEnv(): NodeJS.ProcessEnv {
+  const data = process.env.E2E_DATA!;
+  return {
+    ...process.env,
+    DATABASE_PATH: join(data, 'db.sqlite3'),
+    SYSTEM_DATABASE_PATH: join(data, 'system.sqlite3'),
+    MEDIA_ROOT: join(data, 'media'),
+    BACKUP_DIR: join(data, 'backups'),
+    RUST_LOG: 'error',
+  };
+}
+
+/** Runs `smallstack <args>` against the server's data folder. */
+export function smallstack(args: string[], input?: string): string {
+  const bin = join(process.env.E2E_ROOT!, 'target/release/smallstack');
+  return execFileSync(bin, args, { env: cliEnv(), input: input ?? '', encoding: 'utf8' });
+}
+
+/** Creates a staff user with the CLI (the way an operator would) and returns its credentials. */
+export function createStaff(prefix = 'staff') {
+  const username = uniqueName(prefix);
+  const password = 'staff-password-123';
+  smallstack(['user', 'create', '--username', username, '--email', `${username}@example.com`, '--staff'], `${password}\n${password}\n`);
+  return { username, password };
+}

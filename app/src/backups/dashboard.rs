@@ -78,7 +78,7 @@ impl Ctx {
         });
     }
 
-    /// Polls the progress of the running operation until it ends, then reloads the page's data.
+    /// Polls the progress of the running backup until it ends, then reloads the page's data.
     fn watch_progress(self) {
         spawn_local(async move {
             match client::get::<ProgressResponse>("/api/backups/progress").await {
@@ -97,6 +97,23 @@ impl Ctx {
                 }
                 Err(e) => self.notice.set(Some(Err(e.error))),
             }
+        });
+    }
+
+    /// Shows the progress of an operation whose request is still running (a restore), until
+    /// `pending` turns false; the request's own answer then says how it ended.
+    fn follow_while(self, pending: RwSignal<bool>) {
+        if !pending.get_untracked() {
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(ProgressResponse { progress: Some(p) }) = client::get::<ProgressResponse>("/api/backups/progress").await
+                && pending.get_untracked()
+                && !p.finished
+            {
+                self.progress.set(Some(p));
+            }
+            set_timeout(move || self.follow_while(pending), Duration::from_millis(200));
         });
     }
 }
@@ -344,27 +361,20 @@ fn HistoryRow(ctx: Ctx, backup: BackupView) -> impl IntoView {
         ev.prevent_default();
         let body = RestoreRequest { confirm: typed.get_untracked() };
         ctx.notice.set(None);
-        ctx.progress.set(Some(ProgressView {
-            operation: "restore".into(),
-            phase: "starting".into(),
-            done: 0,
-            total: 0,
-            unit: "pages".into(),
-            backup_id: Some(id),
-            finished: false,
-            error: None,
-        }));
-        set_timeout(move || ctx.watch_progress(), Duration::from_millis(150));
+        let pending = RwSignal::new(true);
+        set_timeout(move || ctx.follow_while(pending), Duration::from_millis(150));
         spawn_local(async move {
             let result: Result<RestoreResult, ApiError> = client::post(&format!("/api/backups/{id}/restore"), &body).await;
+            pending.set(false);
             match result {
                 Ok(r) => {
-                    confirming.set(false);
+                    ctx.progress.set(None);
                     ctx.notice.set(Some(Ok(r.message)));
+                    ctx.reload();
                 }
+                // The confirmation row stays open to try again.
                 Err(e) => ctx.notice.set(Some(Err(e.error))),
             }
-            ctx.reload();
         });
     };
     let download_href = format!("/backups/{filename}/download");
@@ -462,15 +472,14 @@ fn Files(files: FilesView) -> impl IntoView {
 #[component]
 fn Upload(ctx: Ctx, max: u64) -> impl IntoView {
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
-    let result = RwSignal::new(None::<Result<String, String>>);
     let percent = RwSignal::new(None::<u32>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        result.set(None);
+        ctx.notice.set(None);
         #[cfg(feature = "hydrate")]
         {
             let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
-                result.set(Some(Err("Choose a backup file first.".into())));
+                ctx.notice.set(Some(Err("Choose a backup file first.".into())));
                 return;
             };
             percent.set(Some(0));
@@ -482,10 +491,10 @@ fn Upload(ctx: Ctx, max: u64) -> impl IntoView {
                     percent.set(None);
                     match outcome {
                         Ok(b) => {
-                            result.set(Some(Ok(format!("Uploaded and verified: {} is now in the catalogue.", b.filename))));
+                            ctx.notice.set(Some(Ok(format!("Uploaded and verified: {} is now in the catalogue.", b.filename))));
                             ctx.reload();
                         }
-                        Err(e) => result.set(Some(Err(e.error))),
+                        Err(e) => ctx.notice.set(Some(Err(format!("The upload was refused: {}", e.error)))),
                     }
                 },
             );
@@ -512,10 +521,6 @@ fn Upload(ctx: Ctx, max: u64) -> impl IntoView {
                     <div class="progress-fill" style=format!("width: {p}%")></div>
                 </div>
             })}
-            {move || result.get().map(|r| match r {
-                Ok(m) => view! { <p class="alert success" role="status" data-testid="upload-result">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="alert error" role="alert" data-testid="upload-result">{m}</p> }.into_any(),
-            })}
         </section>
     }
 }
@@ -525,7 +530,6 @@ fn Settings(ctx: Ctx, settings: BackupSettingsView) -> impl IntoView {
     let expression = RwSignal::new(settings.schedule.expression.clone());
     let retention = RwSignal::new(settings.retention.to_string());
     let preview = RwSignal::new(Ok::<ScheduleView, String>(settings.schedule.clone()));
-    let saved = RwSignal::new(None::<Result<String, String>>);
     let default_schedule = settings.default_schedule.clone();
 
     // Validate as you type: the server's cron parser answers with the words and next runs.
@@ -541,20 +545,21 @@ fn Settings(ctx: Ctx, settings: BackupSettingsView) -> impl IntoView {
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved.set(None);
+        ctx.notice.set(None);
         let retention_value = retention.get_untracked();
         let Ok(keep) = retention_value.trim().parse::<u32>() else {
-            saved.set(Some(Err(format!("Retention must be a whole number (0 keeps all), not {retention_value:?}."))));
+            ctx.notice.set(Some(Err(format!("Retention must be a whole number (0 keeps all), not {retention_value:?}."))));
             return;
         };
         let body = BackupSettingsUpdate { schedule: Some(expression.get_untracked()), retention: Some(keep) };
         spawn_local(async move {
             match client::put::<_, BackupSettingsView>("/api/backups/settings", &body).await {
                 Ok(s) => {
-                    saved.set(Some(Ok(format!("Saved. {}; next run {}.", capitalise(&s.schedule.description), s.schedule.next_runs.first().map(|t| human_time(t)).unwrap_or_else(|| "never".into())))));
+                    let next = s.schedule.next_runs.first().map(|t| human_time(t)).unwrap_or_else(|| "never".into());
+                    ctx.notice.set(Some(Ok(format!("Settings saved. {}; next run {next}.", capitalise(&s.schedule.description)))));
                     ctx.reload();
                 }
-                Err(e) => saved.set(Some(Err(e.error))),
+                Err(e) => ctx.notice.set(Some(Err(e.error))),
             }
         });
     };
@@ -593,10 +598,6 @@ fn Settings(ctx: Ctx, settings: BackupSettingsView) -> impl IntoView {
                 </div>
                 <button type="submit" data-testid="settings-save">"Save settings"</button>
             </form>
-            {move || saved.get().map(|r| match r {
-                Ok(m) => view! { <p class="alert success" role="status" data-testid="settings-result">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="alert error" role="alert" data-testid="settings-result">{m}</p> }.into_any(),
-            })}
         </section>
     }
 }
