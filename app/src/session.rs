@@ -18,11 +18,15 @@ pub struct Boot {
     pub signup_enabled: bool,
     /// The visitor's saved theme: the user's (from the server) or this browser's (its cookie).
     pub theme: ThemeChoice,
-    /// Data of the page being rendered, when the server loads it before rendering (the staff
-    /// dashboard), so the page is whole without JavaScript and hydrates without a request.
-    #[serde(default)]
-    pub page: Option<PageData>,
 }
+
+/// The id of the `<script type="application/json">` that carries [`PageData`].
+pub const PAGE_SCRIPT_ID: &str = "smallstack-page";
+
+/// Data of the page being rendered, when the server loads it before rendering (the staff
+/// dashboard), so the page is whole without JavaScript and hydrates without a request. It
+/// travels in its own script element, read only by the (lazily loaded) page that needs it, so
+/// the main WASM file carries no code to decode it.
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PageData {
@@ -30,6 +34,26 @@ pub enum PageData {
     BackupDetail(Box<BackupDetail>),
     /// The server looked for the page's object and there is none (the page answers 404).
     NotFound(String),
+}
+
+impl PageData {
+    pub fn to_script_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "null".into()).replace('<', "\\u003c")
+    }
+}
+
+/// The page's data: on the server, what the middleware loaded; in the browser, what the server
+/// wrote into the page.
+pub fn load_page_data() -> Option<PageData> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<PageData>().cloned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let text = document().get_element_by_id(PAGE_SCRIPT_ID)?.text_content()?;
+        serde_json::from_str(&text).ok()
+    }
 }
 
 impl Boot {
@@ -89,7 +113,7 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true, theme: Default::default(), page: None };
+        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true, theme: Default::default() };
         assert!(!boot.to_script_json().contains("</script>"));
         assert_eq!(serde_json::from_str::<Boot>(&boot.to_script_json()).unwrap(), boot);
     }

@@ -13,7 +13,7 @@ use crate::{
     api::ApiError,
     client,
     pages::Protected,
-    session::{PageData, use_boot},
+    session::{PageData, load_page_data},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -130,9 +130,8 @@ pub fn BackupsPage() -> impl IntoView {
 
 #[component]
 fn DashboardRoot() -> impl IntoView {
-    let boot = use_boot();
     let query = use_query_map();
-    let initial = match boot.page {
+    let initial = match load_page_data() {
         Some(PageData::Dashboard(d)) => Some(*d),
         _ => None,
     };

@@ -4,7 +4,7 @@ use super::types::{BackupDetail, human_bytes, human_ms, human_time};
 use crate::{
     client,
     pages::Protected,
-    session::{PageData, use_boot},
+    session::{PageData, load_page_data},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -22,10 +22,9 @@ pub fn BackupDetailPage() -> impl IntoView {
 
 #[component]
 fn DetailRoot() -> impl IntoView {
-    let boot = use_boot();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
-    let initial = match boot.page {
+    let initial = match load_page_data() {
         Some(PageData::BackupDetail(d)) => Some(Ok(*d)),
         Some(PageData::NotFound(message)) => {
             #[cfg(feature = "ssr")]

@@ -1,17 +1,18 @@
 //! The HTML document, the application root with its routes, and the page frame around every page.
 
 mod nav;
+mod routes;
 
 use crate::{
-    backups::{BackupDetailPage, BackupsPage},
-    pages::{AboutPage, HomePage, LoginPage, NotFound, ProfilePage, SetupPage, SignupPage},
-    session::{BOOT_SCRIPT_ID, Boot, load_boot},
-    theme::{ThemeChoice, ThemePage, state::provide_theme_state},
+    pages::{AboutPage, HomePage, NotFound},
+    session::{BOOT_SCRIPT_ID, Boot, PAGE_SCRIPT_ID, load_boot, load_page_data},
+    theme::{ThemeChoice, state::provide_theme_state},
 };
+use routes::{BackupDetailRoute, BackupsRoute, LoginRoute, ProfileRoute, SetupRoute, SignupRoute, ThemeRoute};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    Lazy, ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -71,6 +72,7 @@ fn first_paint_theme(boot: &Boot) -> ThemeChoice {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let boot = load_boot();
     let boot_json = boot.to_script_json();
+    let page_json = load_page_data().map(|page| page.to_script_json());
     let attrs = HtmlAttributes::from_theme(&first_paint_theme(&boot));
     view! {
         <!DOCTYPE html>
@@ -89,6 +91,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <script id=BOOT_SCRIPT_ID type="application/json" inner_html=boot_json></script>
+                {page_json.map(|json| view! { <script id=PAGE_SCRIPT_ID type="application/json" inner_html=json></script> })}
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -115,13 +118,13 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=HomePage />
                         <Route path=StaticSegment("about") view=AboutPage />
-                        <Route path=StaticSegment("login") view=LoginPage />
-                        <Route path=StaticSegment("signup") view=SignupPage />
-                        <Route path=StaticSegment("setup") view=SetupPage />
-                        <Route path=StaticSegment("profile") view=ProfilePage />
-                        <Route path=StaticSegment("theme") view=ThemePage />
-                        <Route path=StaticSegment("backups") view=BackupsPage />
-                        <Route path=(StaticSegment("backups"), ParamSegment("id")) view=BackupDetailPage />
+                        <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} />
+                        <Route path=StaticSegment("signup") view={Lazy::<SignupRoute>::new()} />
+                        <Route path=StaticSegment("setup") view={Lazy::<SetupRoute>::new()} />
+                        <Route path=StaticSegment("profile") view={Lazy::<ProfileRoute>::new()} />
+                        <Route path=StaticSegment("theme") view={Lazy::<ThemeRoute>::new()} />
+                        <Route path=StaticSegment("backups") view={Lazy::<BackupsRoute>::new()} />
+                        <Route path=(StaticSegment("backups"), ParamSegment("id")) view={Lazy::<BackupDetailRoute>::new()} />
                     </Routes>
                 </main>
             </div>

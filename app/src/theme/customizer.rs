@@ -202,6 +202,16 @@ pub fn Customizer(#[prop(optional)] scope: &'static str) -> impl IntoView {
     .into_any()
 }
 
+/// The panel's contents, in their own WASM chunk: fetched the first time the panel opens.
+#[lazy]
+async fn panel_contents() -> AnyView {
+    view! {
+        <Customizer scope="panel-" />
+        <p class="muted"><a href="/theme">"Presets, share links and CSS export →"</a></p>
+    }
+    .into_any()
+}
+
 /// The slide-over panel opened from the navigation.
 #[component]
 pub fn ThemePanel(open: RwSignal<bool>) -> impl IntoView {
@@ -213,8 +223,9 @@ pub fn ThemePanel(open: RwSignal<bool>) -> impl IntoView {
                     <h2>"Theme"</h2>
                     <button type="button" class="secondary" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
                 </div>
-                <Customizer scope="panel-" />
-                <p class="muted"><a href="/theme">"Presets, share links and CSS export →"</a></p>
+                <Suspense fallback=|| view! { <p class="muted">"Loading the customizer…"</p> }>
+                    {Suspend::new(async { panel_contents().await })}
+                </Suspense>
             </aside>
         </Show>
     }

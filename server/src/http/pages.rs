@@ -32,11 +32,13 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
     if !is_api(req.uri().path()) {
         let auth = req.extensions().get::<AuthUser>().cloned();
         let theme = super::theme::effective_theme(&state, auth.as_ref(), req.headers()).await;
-        let page = match &auth {
+        if let Some(page) = match &auth {
             Some(user) if user.is_staff => page_data(&state, req.uri()).await,
             _ => None,
-        };
-        let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme, page };
+        } {
+            req.extensions_mut().insert(page);
+        }
+        let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
         req.extensions_mut().insert(boot);
     }
     next.run(req).await
