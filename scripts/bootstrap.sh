@@ -18,6 +18,7 @@ missing_debs=()
 if [ "${BOOTSTRAP_FOR:-all}" != build ]; then
   command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
   command -v wrk >/dev/null 2>&1 || missing_debs+=(wrk)
+  command -v brotli >/dev/null 2>&1 || missing_debs+=(brotli)
 fi
 command -v sqlite3 >/dev/null 2>&1 || missing_debs+=(sqlite3)
 if [ ${#missing_debs[@]} -gt 0 ]; then

@@ -63,6 +63,8 @@ impl Tab {
 struct Ctx {
     data: RwSignal<Option<Dashboard>>,
     page: Memo<u32>,
+    per_page: Memo<Option<u32>>,
+    tab: Memo<Tab>,
     progress: RwSignal<Option<ProgressView>>,
     notice: RwSignal<Option<Result<String, String>>>,
 }
@@ -70,8 +72,10 @@ struct Ctx {
 impl Ctx {
     fn reload(self) {
         let page = self.page.get_untracked();
+        let per_page = self.per_page.get_untracked().map(|n| format!("&per_page={n}")).unwrap_or_default();
+        let tab = format!("&tab={}", self.tab.get_untracked().slug());
         spawn_local(async move {
-            match client::get::<Dashboard>(&format!("/api/backups/dashboard?page={page}")).await {
+            match client::get::<Dashboard>(&format!("/api/backups/dashboard?page={page}{per_page}{tab}")).await {
                 Ok(d) => self.data.set(Some(d)),
                 Err(e) => self.notice.set(Some(Err(e.error))),
             }
@@ -137,9 +141,12 @@ fn DashboardRoot() -> impl IntoView {
     };
     let page = Memo::new(move |_| query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1)));
     let tab = Memo::new(move |_| Tab::from_query(query.with(|q| q.get("tab"))));
+    let per_page = Memo::new(move |_| query.with(|q| q.get("per_page").and_then(|p| p.parse::<u32>().ok())));
     let ctx = Ctx {
         data: RwSignal::new(initial),
         page,
+        per_page,
+        tab,
         progress: RwSignal::new(None),
         notice: RwSignal::new(None),
     };
@@ -149,6 +156,28 @@ fn DashboardRoot() -> impl IntoView {
         let loaded = ctx.data.with_untracked(|d| d.as_ref().map(|d| d.history.page));
         if loaded != Some(wanted) {
             ctx.reload();
+        }
+    });
+    // The Files and Database tabs' data comes with the page only when it opens on them.
+    Effect::new(move |_| {
+        let tab = tab.get();
+        let (need_files, need_database) =
+            ctx.data.with(|d| d.as_ref().map(|d| (d.files.is_none(), d.database.is_none())).unwrap_or((false, false)));
+        if tab == Tab::Files && need_files {
+            spawn_local(async move {
+                match client::get::<FilesView>("/api/backups/files").await {
+                    Ok(f) => ctx.data.update(|d| if let Some(d) = d { d.files = Some(f) }),
+                    Err(e) => ctx.notice.set(Some(Err(e.error))),
+                }
+            });
+        }
+        if tab == Tab::Database && need_database {
+            spawn_local(async move {
+                match client::get::<DatabasePanel>("/api/database").await {
+                    Ok(p) => ctx.data.update(|d| if let Some(d) = d { d.database = Some(p) }),
+                    Err(e) => ctx.notice.set(Some(Err(e.error))),
+                }
+            });
         }
     });
     // A backup already running when the page opened: follow it.
@@ -185,12 +214,13 @@ fn DashboardRoot() -> impl IntoView {
             </nav>
             {move || {
                 let Some(d) = ctx.data.get() else { return ().into_any() };
+                let loading = || view! { <p class="muted">"Loading…"</p> }.into_any();
                 match tab.get() {
                     Tab::History => view! { <History ctx history=d.history /> }.into_any(),
-                    Tab::Files => view! { <Files files=d.files /> }.into_any(),
+                    Tab::Files => d.files.map(|files| view! { <Files files /> }.into_any()).unwrap_or_else(loading),
                     Tab::Upload => view! { <Upload ctx max=d.settings.upload_max_bytes /> }.into_any(),
                     Tab::Settings => view! { <Settings ctx settings=d.settings /> }.into_any(),
-                    Tab::Database => view! { <Database database=d.database /> }.into_any(),
+                    Tab::Database => d.database.map(|database| view! { <Database database /> }.into_any()).unwrap_or_else(loading),
                 }
             }}
         </div>

@@ -250,8 +250,10 @@ pub struct Dashboard {
     pub progress: Option<ProgressView>,
     pub stats: StatsView,
     pub history: BackupPage,
-    pub files: FilesView,
-    pub database: DatabasePanel,
+    /// Only when the Files tab is shown (the page loads the others' data when they open).
+    pub files: Option<FilesView>,
+    /// Only when the Database tab is shown.
+    pub database: Option<DatabasePanel>,
 }
 
 /// "1.5 MiB", "512 B".

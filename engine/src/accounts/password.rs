@@ -4,10 +4,17 @@ use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
 };
 
+/// At most one argon2 computation per core at a time: each takes 19 MiB and a core's worth of
+/// work, so more in parallel only adds memory (a burst of logins cannot balloon the process).
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(2))
+});
+
 /// argon2id with OWASP's parameters (m=19456 KiB, t=2, p=1: the crate's defaults), hashed on a
 /// blocking thread so a login never stalls the async runtime.
 pub async fn hash_password(password: &Password) -> Result<String, AccountError> {
     let password = password.clone();
+    let _permit = HASHING.acquire().await.ok();
     tokio::task::spawn_blocking(move || {
         let salt = new_salt();
         Argon2::default()
@@ -29,6 +36,7 @@ fn new_salt() -> SaltString {
 pub async fn verify_password(candidate: &str, stored_hash: &str) -> bool {
     let candidate = candidate.to_string();
     let stored = stored_hash.to_string();
+    let _permit = HASHING.acquire().await.ok();
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())

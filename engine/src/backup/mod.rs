@@ -761,51 +761,22 @@ impl BackupEngine {
     /// The most recent failed backup newer than the last successful one: what the dashboard's
     /// banner shows until a backup succeeds again.
     pub async fn last_failure(&self) -> Result<Option<BackupRecord>, BackupError> {
-        let all = self.inner.catalogue.list().await?;
-        let last_success = all
-            .iter()
-            .filter(|r| matches!(r.status, Status::Success | Status::Pruned | Status::Deleted))
-            .map(|r| r.id)
-            .max();
-        Ok(all.into_iter().find(|r| r.status == Status::Failed && last_success.is_none_or(|s| r.id > s)))
+        Ok(last_failure_of(&self.inner.catalogue.list().await?).cloned())
     }
 
     /// Counts for the dashboard's activity cards.
     pub async fn stats(&self) -> Result<BackupStats, BackupError> {
-        let all = self.inner.catalogue.list().await?;
-        let since = Utc::now() - chrono::Duration::hours(24);
-        let mut stats = BackupStats::default();
-        let (mut duration_sum, mut duration_count) = (0u64, 0u64);
-        for r in &all {
-            if r.created_at >= since && r.status != Status::Skipped {
-                stats.last_24h += 1;
-            }
-            match r.status {
-                Status::Running => stats.running += 1,
-                Status::Success => {
-                    stats.successful += 1;
-                    stats.total_size_bytes += r.size_bytes.unwrap_or(0);
-                }
-                Status::Failed => stats.failed += 1,
-                Status::Skipped => stats.skipped += 1,
-                Status::Pruned => stats.pruned += 1,
-                Status::Deleted => stats.deleted += 1,
-            }
-            if matches!(r.status, Status::Success | Status::Pruned | Status::Deleted)
-                && let Some(d) = r.duration_ms
-            {
-                duration_sum += d;
-                duration_count += 1;
-            }
-        }
-        stats.average_duration_ms = (duration_count > 0).then(|| duration_sum / duration_count);
-        Ok(stats)
+        Ok(stats_of(&self.inner.catalogue.list().await?, Utc::now()))
     }
 
     /// Backup files on disk (names matching the pattern only), newest name first, with their
     /// catalogue ids.
     pub async fn files(&self) -> Result<Vec<BackupFile>, BackupError> {
-        let records = self.inner.catalogue.list().await?;
+        self.files_of(&self.inner.catalogue.list().await?)
+    }
+
+    /// [`Self::files`] matched against records already read.
+    pub fn files_of(&self, records: &[BackupRecord]) -> Result<Vec<BackupFile>, BackupError> {
         let mut out = Vec::new();
         let entries = match std::fs::read_dir(&self.inner.dir) {
             Ok(entries) => entries,
@@ -830,6 +801,13 @@ impl BackupEngine {
         Ok(out)
     }
 
+    /// Free space of `BACKUP_DIR`'s filesystem.
+    pub fn available_space(&self) -> Result<u64, BackupError> {
+        fs4::available_space(&self.inner.dir).map_err(|e| {
+            BackupError::failed(&format!("cannot read the free space of {}", self.inner.dir.display()), e)
+        })
+    }
+
     /// Space used by backups and free in `BACKUP_DIR`, and the database's size.
     pub async fn disk_usage(&self) -> Result<DiskUsage, BackupError> {
         let files = self.files().await?;
@@ -846,6 +824,48 @@ impl BackupEngine {
             wal_bytes,
         })
     }
+}
+
+/// The most recent failure when no backup succeeded after it (the dashboard's red banner), from
+/// a list of records newest first.
+pub fn last_failure_of(all: &[BackupRecord]) -> Option<&BackupRecord> {
+    let last_success = all
+        .iter()
+        .filter(|r| matches!(r.status, Status::Success | Status::Pruned | Status::Deleted))
+        .map(|r| r.id)
+        .max();
+    all.iter().find(|r| r.status == Status::Failed && last_success.is_none_or(|s| r.id > s))
+}
+
+/// The dashboard's activity cards, from a list of records.
+pub fn stats_of(all: &[BackupRecord], now: DateTime<Utc>) -> BackupStats {
+    let since = now - chrono::Duration::hours(24);
+    let mut stats = BackupStats::default();
+    let (mut duration_sum, mut duration_count) = (0u64, 0u64);
+    for r in all {
+        if r.created_at >= since && r.status != Status::Skipped {
+            stats.last_24h += 1;
+        }
+        match r.status {
+            Status::Running => stats.running += 1,
+            Status::Success => {
+                stats.successful += 1;
+                stats.total_size_bytes += r.size_bytes.unwrap_or(0);
+            }
+            Status::Failed => stats.failed += 1,
+            Status::Skipped => stats.skipped += 1,
+            Status::Pruned => stats.pruned += 1,
+            Status::Deleted => stats.deleted += 1,
+        }
+        if matches!(r.status, Status::Success | Status::Pruned | Status::Deleted)
+            && let Some(d) = r.duration_ms
+        {
+            duration_sum += d;
+            duration_count += 1;
+        }
+    }
+    stats.average_duration_ms = (duration_count > 0).then(|| duration_sum / duration_count);
+    stats
 }
 
 #[cfg(test)]

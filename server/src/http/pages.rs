@@ -49,13 +49,17 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
 async fn page_data(state: &AppState, uri: &axum::http::Uri) -> Option<PageData> {
     let path = uri.path();
     if path == "/backups" {
-        let page = uri
-            .query()
-            .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("page=")))
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-            .max(1);
-        return match super::backups::dashboard_data(state, page).await {
+        let param = |name: &str| {
+            uri.query()
+                .and_then(|q| q.split('&').find_map(|p| p.strip_prefix(name)?.strip_prefix('=')))
+                .and_then(|p| p.parse::<u32>().ok())
+        };
+        let page = param("page").unwrap_or(1).max(1);
+        let per_page = param("per_page").unwrap_or(super::backups::DEFAULT_PER_PAGE).clamp(1, super::backups::MAX_PER_PAGE);
+        let tab = super::backups::DashboardTab::from_query(
+            uri.query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("tab="))),
+        );
+        return match super::backups::dashboard_data(state, page, per_page, tab).await {
             Ok(d) => Some(PageData::Dashboard(Box::new(d))),
             Err(e) => {
                 tracing::error!(error = %e, "cannot load the backup dashboard");

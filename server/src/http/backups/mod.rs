@@ -8,7 +8,7 @@ mod settings;
 mod transfer;
 mod views;
 
-pub use views::{dashboard_data, detail_data};
+pub use views::{DEFAULT_PER_PAGE, DashboardTab, MAX_PER_PAGE, dashboard_data, detail_data};
 
 use crate::{http::ApiError, state::AppState};
 use axum::{

@@ -127,7 +127,7 @@ fn page_of(all: &[BackupRecord], page: u32, per_page: u32) -> BackupPage {
 
 async fn files_view(state: &AppState, all: &[BackupRecord]) -> Result<FilesView, ApiError> {
     let backups = &state.engine.backups;
-    let files = backups.files().await?;
+    let files = backups.files_of(all)?;
     let orphans = files
         .iter()
         .filter(|f| f.backup_id.is_none())
@@ -138,8 +138,7 @@ async fn files_view(state: &AppState, all: &[BackupRecord]) -> Result<FilesView,
         .filter(|r| r.has_file() && !files.iter().any(|f| f.backup_id == Some(r.id)))
         .map(backup_view)
         .collect();
-    let usage = backups.disk_usage().await?;
-    Ok(FilesView { orphans, missing, backup_dir: usage.backup_dir.display().to_string(), available_bytes: usage.available_bytes })
+    Ok(FilesView { orphans, missing, backup_dir: backups.dir().display().to_string(), available_bytes: backups.available_space()? })
 }
 
 pub async fn database_panel(state: &AppState) -> Result<DatabasePanel, ApiError> {
@@ -164,20 +163,44 @@ pub fn database_stats_view(s: engine::stats::DatabaseStats) -> DatabaseStatsView
     }
 }
 
+/// Which tab of the dashboard is shown: only its data is loaded with the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DashboardTab {
+    #[default]
+    History,
+    Files,
+    Upload,
+    Settings,
+    Database,
+}
+
+impl DashboardTab {
+    pub fn from_query(value: Option<&str>) -> Self {
+        match value {
+            Some("files") => DashboardTab::Files,
+            Some("upload") => DashboardTab::Upload,
+            Some("settings") => DashboardTab::Settings,
+            Some("database") => DashboardTab::Database,
+            _ => DashboardTab::History,
+        }
+    }
+}
+
 /// Everything `/backups` shows: the one function behind both the server-rendered page and
-/// `GET /api/backups/dashboard`.
-pub async fn dashboard_data(state: &AppState, page: u32) -> Result<Dashboard, ApiError> {
-    let backups = &state.engine.backups;
-    let all = backups.list().await?;
+/// `GET /api/backups/dashboard`. One read of the catalogue serves the history, the cards and
+/// the banner.
+pub async fn dashboard_data(state: &AppState, page: u32, per_page: u32, tab: DashboardTab) -> Result<Dashboard, ApiError> {
+    let all = state.engine.backups.list().await?;
     Ok(Dashboard {
         settings: settings_view(state).await?,
         last_success: all.iter().find(|r| r.status == Status::Success).map(backup_view),
-        last_failure: backups.last_failure().await?.as_ref().map(backup_view),
+        last_failure: engine::backup::last_failure_of(&all).map(backup_view),
         progress: progress_view(state),
-        stats: stats_view(&backups.stats().await?),
-        history: page_of(&all, page, DEFAULT_PER_PAGE),
-        files: files_view(state, &all).await?,
-        database: database_panel(state).await?,
+        stats: stats_view(&engine::backup::stats_of(&all, Utc::now())),
+        history: page_of(&all, page, per_page),
+        files: if tab == DashboardTab::Files { Some(files_view(state, &all).await?) } else { None },
+        database: if tab == DashboardTab::Database { Some(database_panel(state).await?) } else { None },
     })
 }
 
@@ -195,12 +218,15 @@ pub async fn detail_data(state: &AppState, id: i64) -> Result<BackupDetail, ApiE
     })
 }
 
-/// `?page=` and `?per_page=`: positive integers (a bad value is a 422, not silently page 1).
+/// `?page=` and `?per_page=`: positive integers (a bad value is a 422, not silently page 1);
+/// `?tab=` for the dashboard.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    #[serde(default)]
+    pub tab: Option<DashboardTab>,
 }
 
 fn check_page(q: &PageQuery) -> Result<(u32, u32), ApiError> {
@@ -222,8 +248,8 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<PageQuery>) -> 
 }
 
 pub async fn dashboard(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Dashboard>, ApiError> {
-    let (page, _) = check_page(&q)?;
-    Ok(Json(dashboard_data(&state, page).await?))
+    let (page, per_page) = check_page(&q)?;
+    Ok(Json(dashboard_data(&state, page, per_page, q.tab.unwrap_or_default()).await?))
 }
 
 pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<BackupDetail>, ApiError> {
