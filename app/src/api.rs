@@ -39,6 +39,7 @@ pub struct UserResponse {
 
 /// `POST /api/login`. `username` may also be the email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -46,6 +47,7 @@ pub struct LoginRequest {
 
 /// `POST /api/signup`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub username: String,
     pub email: String,
@@ -56,6 +58,7 @@ pub struct SignupRequest {
 
 /// `POST /api/setup`: creates the first staff account with the one-time token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SetupRequest {
     pub token: String,
     pub username: String,
@@ -75,6 +78,7 @@ pub struct ProfileUpdateRequest {
 
 /// `POST /api/profile/password`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChangeRequest {
     pub current_password: String,
     pub new_password: String,

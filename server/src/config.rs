@@ -5,7 +5,16 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     str::FromStr,
+    time::Duration,
 };
+
+/// `REQUEST_BODY_LIMIT`'s default: 64 KiB, plenty for every JSON body of the API.
+pub const DEFAULT_REQUEST_BODY_LIMIT: usize = 64 * 1024;
+/// The range `REQUEST_BODY_LIMIT` accepts: below 1 KiB a login no longer fits; above 16 MiB a
+/// JSON body is no longer a JSON body (files have routes of their own, with their own limits).
+const REQUEST_BODY_LIMIT_RANGE: std::ops::RangeInclusive<usize> = 1024..=16 * 1024 * 1024;
+/// `REQUEST_TIMEOUT_SECS`'s default.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{name}={value:?}: {reason}")]
@@ -57,6 +66,12 @@ pub struct Settings {
     pub backup_upload_max: u64,
     /// `BACKUP_WEBHOOK_URL`: where backup failures are POSTed as JSON (unset: nowhere).
     pub backup_webhook_url: Option<reqwest::Url>,
+    /// `REQUEST_BODY_LIMIT`: the largest request body in bytes (default 64 KiB). Routes that take
+    /// files have their own limits: avatars 5 MB, backup uploads `BACKUP_UPLOAD_MAX`.
+    pub request_body_limit: usize,
+    /// `REQUEST_TIMEOUT_SECS`: how long a request may take before it is answered 503 (default
+    /// 30 s). Backup, restore, upload and download routes are exempt: they legitimately run long.
+    pub request_timeout: Duration,
 }
 
 pub trait Env {
@@ -112,6 +127,8 @@ impl Settings {
             backup_schedule: parse_schedule(env)?,
             backup_upload_max: parse_upload_max(env)?,
             backup_webhook_url: parse_webhook(env)?,
+            request_body_limit: parse_body_limit(env)?,
+            request_timeout: parse_request_timeout(env)?,
         })
     }
 
@@ -225,6 +242,32 @@ fn parse_webhook(env: &impl Env) -> Result<Option<reqwest::Url>, ConfigError> {
     Ok(Some(url))
 }
 
+fn parse_body_limit(env: &impl Env) -> Result<usize, ConfigError> {
+    const NAME: &str = "REQUEST_BODY_LIMIT";
+    let Some(raw) = env.get(NAME) else { return Ok(DEFAULT_REQUEST_BODY_LIMIT) };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if REQUEST_BODY_LIMIT_RANGE.contains(&n) => Ok(n),
+        _ => Err(invalid(
+            NAME,
+            &raw,
+            format!(
+                "expected a whole number of bytes from {} to {}, e.g. 65536",
+                REQUEST_BODY_LIMIT_RANGE.start(),
+                REQUEST_BODY_LIMIT_RANGE.end()
+            ),
+        )),
+    }
+}
+
+fn parse_request_timeout(env: &impl Env) -> Result<Duration, ConfigError> {
+    const NAME: &str = "REQUEST_TIMEOUT_SECS";
+    let Some(raw) = env.get(NAME) else { return Ok(Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS)) };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
+        _ => Err(invalid(NAME, &raw, "expected a whole number of seconds from 1 to 3600, e.g. 30")),
+    }
+}
+
 fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError { name, value: value.to_string(), reason: reason.into() }
 }
@@ -304,6 +347,33 @@ mod tests {
             ("BACKUP_UPLOAD_MAX", "-5", "bytes"),
             ("BACKUP_WEBHOOK_URL", "not a url", "not a URL"),
             ("BACKUP_WEBHOOK_URL", "ftp://example.com/x", "http"),
+        ] {
+            let err = Settings::from_source(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+            let message = err.to_string();
+            assert!(message.contains(reason), "{name}={value}: {message}");
+            assert!(message.starts_with(&format!("{name}=")), "one line naming the variable: {message}");
+        }
+    }
+
+    #[test]
+    fn request_limits() {
+        let s = Settings::from_source(&[]).unwrap();
+        assert_eq!(s.request_body_limit, 65536);
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+        let s = Settings::from_source(&[("REQUEST_BODY_LIMIT", "1048576"), ("REQUEST_TIMEOUT_SECS", " 5 ")]).unwrap();
+        assert_eq!(s.request_body_limit, 1_048_576);
+        assert_eq!(s.request_timeout, Duration::from_secs(5));
+        for (name, value, reason) in [
+            ("REQUEST_BODY_LIMIT", "0", "from 1024 to 16777216"),
+            ("REQUEST_BODY_LIMIT", "1023", "from 1024"),
+            ("REQUEST_BODY_LIMIT", "16777217", "to 16777216"),
+            ("REQUEST_BODY_LIMIT", "64KiB", "whole number of bytes"),
+            ("REQUEST_BODY_LIMIT", "-1", "whole number of bytes"),
+            ("REQUEST_TIMEOUT_SECS", "0", "from 1 to 3600"),
+            ("REQUEST_TIMEOUT_SECS", "3601", "from 1 to 3600"),
+            ("REQUEST_TIMEOUT_SECS", "30s", "whole number of seconds"),
+            ("REQUEST_TIMEOUT_SECS", "1.5", "whole number of seconds"),
         ] {
             let err = Settings::from_source(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{value}");

@@ -1,18 +1,43 @@
 use crate::{config::Settings, http, state::AppState};
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use engine::backup::{FailureNotice, Notifier, SystemClock};
 use std::{
+    io,
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    path::Path,
+    pin::Pin,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Context as TaskContext, Poll},
     time::Duration,
 };
-use tokio::{net::TcpListener, task::JoinHandle};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    task::JoinHandle,
+};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 /// How long the webhook waits for the receiving end.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a stopping server waits for the scheduler (a running backup is cancelled between
-/// copy steps, so this is normally a fraction of a second).
-const SCHEDULER_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stopping server lets the requests in flight finish before it closes their
+/// connections (a download to a slow client, a stalled upload).
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long connections get to go away once they were closed.
+const CLOSE_CONNECTIONS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a stopping server waits for the scheduler and for a backup operation still running
+/// (a backup is cancelled between copy steps and an upload fails as soon as its connection is
+/// gone, so this is normally a fraction of a second; a restore that already holds writes
+/// finishes). With the other timeouts the worst case stays within the 30 s that compose and
+/// Kamal give a container between SIGTERM and SIGKILL.
+const OPERATIONS_STOP_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long the failure notices still being sent may hold up the exit.
+const WEBHOOK_FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long closing the databases (a last WAL checkpoint) may take.
+const DATABASE_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The running server: bound to its port (0 picks a free one, for tests), not yet serving.
 pub struct Application {
@@ -47,33 +72,280 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT or SIGTERM, then stops accepting, lets requests in flight finish and
-    /// closes the databases.
+    /// Serves until SIGINT or SIGTERM, then stops: see [`Application::run_until`].
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let signals = Signals::install().context("cannot listen for SIGTERM and SIGINT")?;
+        self.run_until(signals).await
+    }
+
+    /// Serves until `stop` says so (its first value), then stops:
+    ///
+    /// 1. no new connections; new backup operations are refused and a running backup stops at
+    ///    its next step (its record says failed, its temporary file is removed);
+    /// 2. requests in flight finish, for up to [`DRAIN_TIMEOUT`] (or until `stop`'s second
+    ///    value, a second Ctrl-C); then the connections still open are closed, which drops
+    ///    their handlers and response streams;
+    /// 3. the scheduler stops and a backup operation still running (an upload whose connection
+    ///    was closed, a restore) finishes or fails cleanly;
+    /// 4. both databases are checkpointed (`PRAGMA wal_checkpoint(TRUNCATE)`, so their `-wal`
+    ///    files are left empty) and closed.
+    pub async fn run_until(self, stop: impl StopSignal) -> anyhow::Result<()> {
         let Application { listener, state, webhook } = self;
         let router = http::router(state.clone());
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.clone()));
         let (stop_scheduler, scheduler) = spawn_scheduler(&state).await;
         tracing::info!("listening on http://{}", listener.local_addr()?);
+
+        let stopping = CancellationToken::new();
+        let cut = CancellationToken::new();
+        let listener = ClosableListener::new(listener, cut.clone());
+        let open = listener.open_connections();
+        let watcher = tokio::spawn(watch_stop(stop, stopping.clone(), cut.clone(), open));
         let backups = state.engine.backups.clone();
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                // A running backup stops at its next step: marked failed, temporary file removed.
+        let graceful = {
+            let stopping = stopping.clone();
+            async move {
+                stopping.cancelled().await;
                 backups.begin_shutdown();
-            })
-            .await?;
+            }
+        };
+        // `tap_io` only so that axum hands handlers the peer address (`ConnectInfo<SocketAddr>`)
+        // for any listener it wraps; it does nothing to the connections.
+        let server = axum::serve(listener.tap_io(|_| {}), router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(graceful);
+        tokio::select! {
+            result = server.into_future() => result?,
+            () = async {
+                cut.cancelled().await;
+                tokio::time::sleep(CLOSE_CONNECTIONS_TIMEOUT).await;
+            } => tracing::warn!("some connections did not close; stopping without them"),
+        }
+        watcher.abort();
+
         let _ = stop_scheduler.send(true);
-        if tokio::time::timeout(SCHEDULER_STOP_TIMEOUT, scheduler).await.is_err() {
-            tracing::warn!("the backup scheduler did not stop in time");
-        }
         housekeeping.abort();
-        if let Some(webhook) = &webhook {
-            webhook.flush(WEBHOOK_TIMEOUT).await;
+        let operations = async {
+            let _ = scheduler.await;
+            wait_for_backup_operation(&state).await;
+        };
+        if tokio::time::timeout(OPERATIONS_STOP_TIMEOUT, operations).await.is_err() {
+            tracing::warn!("the backup scheduler or a backup operation did not stop in time");
         }
-        state.engine.close().await;
+        if let Some(webhook) = &webhook {
+            webhook.flush(WEBHOOK_FLUSH_TIMEOUT).await;
+        }
+        if tokio::time::timeout(DATABASE_CLOSE_TIMEOUT, state.engine.close()).await.is_err() {
+            tracing::warn!("the databases did not close in time");
+        }
+        for db in [&state.engine.app_db, &state.engine.system_db] {
+            report_wal(db.path());
+        }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Where the order to stop comes from: the first value starts the shutdown, a second one closes
+/// the connections at once. [`Signals`] in the binary; tests can use a channel.
+pub trait StopSignal: Send + 'static {
+    fn next(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// Waits for the order to stop, then for the requests in flight, and closes the connections
+/// still open after [`DRAIN_TIMEOUT`] or at a second order.
+async fn watch_stop(mut stop: impl StopSignal, stopping: CancellationToken, cut: CancellationToken, open: Arc<AtomicUsize>) {
+    stop.next().await;
+    tracing::info!(
+        connections = open.load(Ordering::Relaxed),
+        "shutting down: no new connections; requests in flight get up to {} s",
+        DRAIN_TIMEOUT.as_secs()
+    );
+    stopping.cancel();
+    tokio::select! {
+        () = stop.next() => tracing::warn!(
+            connections = open.load(Ordering::Relaxed),
+            "stopped again: closing the connections still open now"
+        ),
+        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!(
+            connections = open.load(Ordering::Relaxed),
+            "requests still running after {} s: closing their connections",
+            DRAIN_TIMEOUT.as_secs()
+        ),
+    }
+    cut.cancel();
+}
+
+/// SIGTERM (Docker, Kamal, systemd) and SIGINT (Ctrl-C), listened for from the moment they are
+/// installed, so a signal that arrives while the server starts serving is not missed.
+pub struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn install() -> io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals { terminate: signal(SignalKind::terminate())?, interrupt: signal(SignalKind::interrupt())? })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+}
+
+/// A channel: each message is one order to stop; a closed channel gives no more.
+impl StopSignal for tokio::sync::mpsc::Receiver<()> {
+    async fn next(&mut self) {
+        if self.recv().await.is_none() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl StopSignal for Signals {
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let name = tokio::select! {
+                _ = self.terminate.recv() => "SIGTERM",
+                _ = self.interrupt.recv() => "SIGINT",
+            };
+            tracing::info!(signal = name, "signal received");
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Until the backup operation running in this process (a backup, an upload, a restore) has
+/// finished, successfully or not.
+async fn wait_for_backup_operation(state: &AppState) {
+    let mut progress = state.engine.backups.subscribe_progress();
+    let _ = progress.wait_for(|p| p.as_ref().is_none_or(|p| p.phase.is_finished())).await;
+}
+
+/// After the last connection closed, SQLite has checkpointed the WAL into the database and
+/// removed it; a `-wal` file left with content is replayed at the next start (nothing is lost),
+/// but it means something still held the database at exit: say so.
+fn report_wal(db: &Path) {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::metadata(&wal) {
+        Ok(meta) if meta.len() > 0 => tracing::warn!(
+            wal = %Path::new(&wal).display(),
+            bytes = meta.len(),
+            "the write-ahead log was not emptied at exit; SQLite replays it at the next start"
+        ),
+        _ => {}
+    }
+}
+
+/// The TCP listener the server accepts from, able to close every connection it accepted at once
+/// (a cancellation token), and counting the connections open.
+struct ClosableListener {
+    inner: TcpListener,
+    cut: CancellationToken,
+    open: Arc<AtomicUsize>,
+}
+
+impl ClosableListener {
+    fn new(inner: TcpListener, cut: CancellationToken) -> Self {
+        ClosableListener { inner, cut, open: Arc::default() }
+    }
+
+    fn open_connections(&self) -> Arc<AtomicUsize> {
+        self.open.clone()
+    }
+}
+
+impl axum::serve::Listener for ClosableListener {
+    type Io = ClosableStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+        self.open.fetch_add(1, Ordering::Relaxed);
+        // A child token per connection: each has its own waiter list, so polling it costs no
+        // contention between connections; cancelling the parent cancels them all.
+        let cut = self.cut.child_token();
+        let closed = Box::pin(cut.clone().cancelled_owned());
+        (ClosableStream { inner: stream, cut, closed, open: self.open.clone() }, addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A TCP connection that fails every read and write once its token is cancelled, which makes
+/// hyper drop the connection, its request handlers and its response body (the connection task
+/// is woken by the token, so this happens even when it waits on a slow client).
+struct ClosableStream {
+    inner: TcpStream,
+    cut: CancellationToken,
+    closed: Pin<Box<WaitForCancellationFutureOwned>>,
+    open: Arc<AtomicUsize>,
+}
+
+impl ClosableStream {
+    fn poll_closed(&mut self, cx: &mut TaskContext<'_>) -> Option<io::Error> {
+        (self.cut.is_cancelled() || self.closed.as_mut().poll(cx).is_ready())
+            .then(|| io::Error::new(io::ErrorKind::ConnectionAborted, "the server is stopping"))
+    }
+}
+
+impl Drop for ClosableStream {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for ClosableStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if let Some(e) = self.poll_closed(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ClosableStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if let Some(e) = self.poll_closed(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if let Some(e) = self.poll_closed(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        if let Some(e) = self.poll_closed(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -191,26 +463,4 @@ async fn announce_setup_link(state: &AppState) -> anyhow::Result<()> {
         tracing::warn!("no staff account yet: create the first one at http://{addr}/setup?token={token}");
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

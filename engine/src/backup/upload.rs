@@ -79,7 +79,12 @@ impl BackupEngine {
         let mut received = 0u64;
         reporter.report(Phase::Receive, 0, declared.unwrap_or(0), Unit::Bytes);
         loop {
-            let n = reader.read(&mut buf).await.map_err(|e| BackupError::failed("the upload broke off", e))?;
+            // A body that ends early is the client's (or its connection's) doing, not a failure of
+            // the backup system.
+            let n = reader
+                .read(&mut buf)
+                .await
+                .map_err(|e| BackupError::invalid(format!("the upload broke off after {received} bytes: {e}")))?;
             if n == 0 {
                 break;
             }

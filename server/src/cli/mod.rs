@@ -3,12 +3,17 @@
 
 mod backup;
 mod db;
+pub mod healthcheck;
 mod user;
 
 use crate::{config::Settings, startup::Application, telemetry};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use std::process::ExitCode;
+use std::{process::ExitCode, time::Duration};
+
+/// How long the process waits at exit for blocking work still running (a copy being cancelled
+/// at its next step) before it exits anyway.
+const RUNTIME_STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Parser)]
 #[command(name = "smallstack", version, about = "SmallStack: a Rust web application on SQLite, with verified backups.")]
@@ -32,20 +37,28 @@ pub enum Command {
     /// Make, list, verify, restore and prune backups of the application database.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Ask the running server's /health (at LEPTOS_SITE_ADDR): exit 0 when healthy, else print
+    /// why and exit 1. For Docker's HEALTHCHECK.
+    Healthcheck,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
             Command::Db(cmd) => db::run(cmd, &settings).await,
             Command::User(cmd) => user::run(cmd, &settings).await,
             Command::Backup(cmd) => backup::run(cmd, &settings).await,
+            Command::Healthcheck => healthcheck::run(&settings).await,
         }
-    })
+    });
+    // Dropping the runtime would wait for every blocking task, however long; a stopping server
+    // has already waited for what matters (see `Application::run_until`).
+    runtime.shutdown_timeout(RUNTIME_STOP_TIMEOUT);
+    result
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {

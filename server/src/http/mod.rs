@@ -1,6 +1,19 @@
 //! The HTTP surface: one router assembled from each module's `router()`, wrapped in the layers
-//! every request passes (outermost first): cross-origin check, session, current user, page
-//! context, access guard.
+//! every request passes (outermost first):
+//!
+//! 1. request id: a client's `X-Request-ID` is kept if it is 1–128 visible ASCII characters,
+//!    else one is generated (UUID v4); every response carries it back;
+//! 2. request log (`layers::trace`): a span with the id, method and path — never the query
+//!    string, headers or bodies — and one line per response with status and latency;
+//! 3. security headers on every response that has not set its own: `X-Content-Type-Options:
+//!    nosniff`, `Referrer-Policy: strict-origin-when-cross-origin`, `X-Frame-Options: DENY`;
+//! 4. request timeout (`REQUEST_TIMEOUT_SECS`): 503, JSON on `/api/`; backup, restore, upload,
+//!    download and database-maintenance routes are exempt (`layers::runs_long`);
+//! 5. body limit (`REQUEST_BODY_LIMIT`, default 64 KiB): 413; routes that take files set their
+//!    own (avatars 5 MB; backup uploads are limited by `BACKUP_UPLOAD_MAX` while streaming);
+//! 6. every error under `/api/` as JSON (`layers::api_errors_as_json`);
+//! 7. cross-origin check, session, current user, page context, access guard;
+//! 8. the routes.
 
 mod accounts;
 mod backups;
@@ -10,20 +23,35 @@ mod error;
 mod extract;
 pub mod guard;
 mod health;
+pub mod layers;
 pub mod origin;
 mod pages;
 pub mod theme;
 
 pub use error::{ApiError, human_duration};
-pub use extract::ApiJson;
+pub use extract::{ApiJson, ApiQuery};
 
 use crate::state::AppState;
-use axum::{Router, extract::DefaultBodyLimit, middleware};
+use axum::{
+    Extension, Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, header},
+    middleware,
+};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+};
 
-/// JSON bodies are small; routes that take files set their own limits.
-pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+/// JSON bodies are small: the default of `REQUEST_BODY_LIMIT`. Routes that take files set their
+/// own limits.
+pub const JSON_BODY_LIMIT: usize = crate::config::DEFAULT_REQUEST_BODY_LIMIT;
 
 pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.request_body_limit;
+    let request_timeout = state.settings.request_timeout;
+    // Each `.layer` wraps everything above it: read from the bottom up, this is the list of the
+    // module comment.
     Router::new()
         .merge(health::router())
         .merge(accounts::router())
@@ -38,6 +66,19 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_user))
         .layer(auth::session_layer(&state))
         .layer(middleware::from_fn(origin::cross_origin_protection))
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(middleware::from_fn(layers::api_errors_as_json))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(Extension(layers::BodyLimit(body_limit)))
+        .layer(middleware::from_fn_with_state(request_timeout, layers::request_timeout))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(layers::trace())
+        .layer(PropagateRequestIdLayer::new(layers::X_REQUEST_ID))
+        .layer(SetRequestIdLayer::new(layers::X_REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(layers::drop_unacceptable_request_id))
         .with_state(state)
 }

@@ -1,6 +1,6 @@
 //! The backup dashboard's API against a real server: what staff can do, and every refusal.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -178,7 +178,7 @@ async fn uploads_are_validated_and_a_bad_one_leaves_nothing() {
 
 #[tokio::test]
 async fn settings_are_validated_and_applied_without_a_restart() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.backup_schedule = engine::backup::Schedule::parse("0 2 * * *").unwrap()).await;
     let client = staff(&app).await;
     let settings: Value = client.get(app.url("/api/backups/settings")).send().await.unwrap().json().await.unwrap();
     assert_eq!(settings["schedule"]["expression"], "0 2 * * *");
@@ -250,7 +250,7 @@ async fn the_database_panel_runs_its_actions() {
 
 #[tokio::test]
 async fn the_dashboard_reads_without_javascript() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.backup_schedule = engine::backup::Schedule::parse("0 2 * * *").unwrap()).await;
     let client = staff(&app).await;
     for _ in 0..3 {
         backup_now(&app, &client).await;

@@ -7,4 +7,5 @@ mod backups;
 mod backup_cli;
 mod cli;
 mod foundation;
+mod ops;
 mod theme;

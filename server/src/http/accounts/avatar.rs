@@ -6,7 +6,7 @@ use app::api::UserResponse;
 use axum::{
     Json,
     body::Body,
-    extract::{Multipart, Path, State, multipart::MultipartError},
+    extract::{Multipart, Path, State, multipart::{MultipartError, MultipartRejection}},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -26,8 +26,11 @@ fn multipart_error(e: MultipartError) -> ApiError {
 pub async fn upload(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<UserResponse>, ApiError> {
+    let mut multipart = multipart.map_err(|_| {
+        ApiError::UnsupportedMediaType("send the avatar as multipart/form-data with a file field named `avatar`".into())
+    })?;
     let mut bytes = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("avatar") {

@@ -2,14 +2,11 @@
 
 use super::views::{schedule_view, settings_view};
 use crate::{
-    http::{ApiError, ApiJson},
+    http::{ApiError, ApiJson, ApiQuery},
     state::AppState,
 };
 use app::backups::types::{BackupSettingsUpdate, BackupSettingsView, ScheduleView};
-use axum::{
-    Json,
-    extract::{Query, State},
-};
+use axum::{Json, extract::State};
 use engine::backup::Schedule;
 use serde::Deserialize;
 
@@ -53,9 +50,15 @@ pub struct PreviewQuery {
 
 /// `GET /api/backups/schedule-preview?expression=…`: the expression in words and its next three
 /// runs, or 422 with the parser's reason.
-pub async fn preview(Query(q): Query<PreviewQuery>) -> Result<Json<ScheduleView>, ApiError> {
+pub async fn preview(ApiQuery(q): ApiQuery<PreviewQuery>) -> Result<Json<ScheduleView>, ApiError> {
     if q.expression.len() > 200 {
         return Err(ApiError::validation("expression", "a cron expression is at most 200 characters"));
     }
-    Ok(Json(schedule_view(&Schedule::parse(&q.expression)?)))
+    match Schedule::parse(&q.expression) {
+        Ok(schedule) => Ok(Json(schedule_view(&schedule))),
+        Err(engine::backup::BackupError::InvalidSchedule(reason)) => {
+            Err(ApiError::validation("expression", format!("invalid schedule: {reason}")))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

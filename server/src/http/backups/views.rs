@@ -10,9 +10,10 @@ use app::backups::{
         StatsView,
     },
 };
+use crate::http::ApiQuery;
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use engine::backup::{BackupRecord, BackupStats, Schedule, Status, Trigger};
@@ -241,13 +242,13 @@ fn check_page(q: &PageQuery) -> Result<(u32, u32), ApiError> {
     Ok((page, per_page))
 }
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<BackupPage>, ApiError> {
+pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Result<Json<BackupPage>, ApiError> {
     let (page, per_page) = check_page(&q)?;
     let all = state.engine.backups.list().await?;
     Ok(Json(page_of(&all, page, per_page)))
 }
 
-pub async fn dashboard(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Dashboard>, ApiError> {
+pub async fn dashboard(State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Result<Json<Dashboard>, ApiError> {
     let (page, per_page) = check_page(&q)?;
     Ok(Json(dashboard_data(&state, page, per_page, q.tab.unwrap_or_default()).await?))
 }
