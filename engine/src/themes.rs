@@ -54,7 +54,8 @@ impl From<sea_orm::DbErr> for ThemeError {
     }
 }
 
-fn values_of_theme(m: &user_theme::Model) -> ThemeValues {
+/// The six values of a stored theme row.
+pub fn values_of_theme(m: &user_theme::Model) -> ThemeValues {
     ThemeValues { mode: m.mode.clone(), accent: m.accent.clone(), font: m.font.clone(), gray: m.gray.clone(), radius: m.radius.clone(), layout: m.layout.clone() }
 }
 

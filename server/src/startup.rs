@@ -52,6 +52,8 @@ impl Application {
         tracing::info!(sqlite = engine::db::sqlite_version(), "starting SmallStack");
         let webhook = settings.backup_webhook_url.clone().map(Webhook::new).transpose()?;
         let engine = engine::Engine::open(engine_config(&settings, webhook.as_ref())).await?;
+        engine.app_db.checkpoint_in_background().await?;
+        engine.system_db.checkpoint_in_background().await?;
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("LEPTOS_SITE_ADDR={}: cannot listen", settings.site_addr))?;

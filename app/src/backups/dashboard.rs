@@ -207,9 +207,9 @@ fn DashboardRoot() -> impl IntoView {
             }}
             <nav class="tabs" aria-label="Dashboard sections">
                 {Tab::ALL.into_iter().map(|t| view! {
-                    <A href=format!("/backups?tab={}", t.slug()) attr:class=move || if tab.get() == t { "tab active" } else { "tab" } attr:data-testid=format!("tab-{}", t.slug())>
+                    <a href=format!("/backups?tab={}", t.slug()) class=move || if tab.get() == t { "tab active" } else { "tab" } data-testid=format!("tab-{}", t.slug())>
                         {t.label()}
-                    </A>
+                    </a>
                 }).collect_view()}
             </nav>
             {move || {
@@ -333,9 +333,13 @@ fn status_class(status: BackupStatus) -> &'static str {
 fn History(ctx: Ctx, history: BackupPage) -> impl IntoView {
     let pages = history.pages();
     let page = history.page;
-    let rows = history.backups;
+    let total = history.total;
+    // The backup whose restore is being confirmed: one form for the table, not one per row.
+    let restoring = RwSignal::new(None::<(i64, String)>);
+    let rows = history.backups.into_iter().map(|b| history_row(ctx, restoring, b)).collect_view();
     view! {
         <section class="card">
+            <RestoreForm ctx restoring />
             <div class="table-wrap">
                 <table class="history" data-testid="history">
                     <thead>
@@ -344,50 +348,87 @@ fn History(ctx: Ctx, history: BackupPage) -> impl IntoView {
                             <th>"Status"</th><th>"Verified"</th><th>"SHA-256"</th><th>"Actions"</th>
                         </tr>
                     </thead>
-                    <tbody>
-                        {rows.into_iter().map(|b| view! { <HistoryRow ctx backup=b /> }).collect_view()}
-                    </tbody>
+                    <tbody>{rows}</tbody>
                 </table>
             </div>
-            {(history.total == 0).then(|| view! { <p class="muted">"No backups yet."</p> })}
+            {(total == 0).then(|| view! { <p class="muted">"No backups yet."</p> })}
             <nav class="pager" aria-label="Pages">
-                {(page > 1).then(|| view! { <A href=format!("/backups?page={}", page - 1) attr:data-testid="page-prev">"← Newer"</A> })}
-                <span class="muted" data-testid="page-info">{format!("Page {page} of {pages} · {} backups", history.total)}</span>
-                {(page < pages).then(|| view! { <A href=format!("/backups?page={}", page + 1) attr:data-testid="page-next">"Older →"</A> })}
+                {(page > 1).then(|| view! { <a href=format!("/backups?page={}", page - 1) data-testid="page-prev">"← Newer"</a> })}
+                <span class="muted" data-testid="page-info">{format!("Page {page} of {pages} · {total} backups")}</span>
+                {(page < pages).then(|| view! { <a href=format!("/backups?page={}", page + 1) data-testid="page-next">"Older →"</a> })}
             </nav>
         </section>
     }
 }
 
-#[component]
-fn HistoryRow(ctx: Ctx, backup: BackupView) -> impl IntoView {
-    let id = backup.id;
-    let filename = backup.filename.clone();
-    let confirming = RwSignal::new(false);
-    let typed = RwSignal::new(String::new());
+/// One row of the history. A plain function, not a component, with no state of its own: the
+/// server renders up to 200 of these per page, so each must be cheap. Links are plain anchors
+/// (the router still navigates them in the browser).
+fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: BackupView) -> impl IntoView {
+    let BackupView { id, filename, status, trigger, integrity_ok, sha256, error, .. } = backup.clone();
     let available = backup.is_available();
-    let sha = backup.sha256.clone().unwrap_or_default();
+    let deletable = matches!(status, BackupStatus::Success | BackupStatus::Failed);
+    let sha = sha256.unwrap_or_default();
     let short_sha: String = sha.chars().take(12).collect();
-
-    let delete = {
-        let filename = filename.clone();
-        move |_| {
-            if !window().confirm_with_message(&format!("Delete {filename}? The file is removed; the record stays.")).unwrap_or(false) {
-                return;
-            }
-            spawn_local(async move {
-                match client::delete::<BackupView>(&format!("/api/backups/{id}")).await {
-                    Ok(b) => {
-                        ctx.notice.set(Some(Ok(format!("Deleted {}.", b.filename))));
-                        ctx.reload();
-                    }
-                    Err(e) => ctx.notice.set(Some(Err(e.error))),
-                }
-            });
+    let actions = (available || deletable).then(|| {
+        let (restore_name, delete_name) = (filename.clone(), filename.clone());
+        view! {
+            {available.then(|| view! {
+                <a href=format!("/backups/{filename}/download") class="button secondary small" download>"Download"</a>
+                <button type="button" class="secondary small" on:click=move |_| restoring.set(Some((id, restore_name.clone())))>"Restore"</button>
+            })}
+            {deletable.then(|| view! {
+                <button type="button" class="danger small" on:click=move |_| delete_backup(ctx, id, &delete_name)>"Delete"</button>
+            })}
         }
-    };
-    let restore = move |ev: leptos::ev::SubmitEvent| {
+    });
+    view! {
+        <tr data-testid="backup-row" data-filename=filename.clone() data-status=status.as_str()>
+            <td class="nowrap">{human_time(&backup.created_at)}</td>
+            <td><a href=format!("/backups/{id}")>{filename.clone()}</a></td>
+            <td class="nowrap">{backup.size_bytes.map(human_bytes).unwrap_or_else(|| "—".into())}</td>
+            <td class="nowrap">{backup.duration_ms.map(human_ms).unwrap_or_else(|| "—".into())}</td>
+            <td>{trigger.as_str()}</td>
+            <td><span class=status_class(status) title=error.unwrap_or_default()>{status.as_str()}</span></td>
+            <td>{match integrity_ok { Some(true) => "✓ ok", Some(false) => "✗ failed", None => "—" }}</td>
+            <td>
+                {(!sha.is_empty()).then(|| {
+                    let copy = sha.clone();
+                    view! {
+                        <button type="button" class="linklike sha" title=format!("{sha} (click to copy)") on:click=move |_| crate::theme::state::copy_to_clipboard(&copy)>
+                            <code>{short_sha}</code>
+                        </button>
+                    }
+                })}
+            </td>
+            <td class="row-actions">{actions}</td>
+        </tr>
+    }
+}
+
+fn delete_backup(ctx: Ctx, id: i64, filename: &str) {
+    if !window().confirm_with_message(&format!("Delete {filename}? The file is removed; the record stays.")).unwrap_or(false) {
+        return;
+    }
+    spawn_local(async move {
+        match client::delete::<BackupView>(&format!("/api/backups/{id}")).await {
+            Ok(b) => {
+                ctx.notice.set(Some(Ok(format!("Deleted {}.", b.filename))));
+                ctx.reload();
+            }
+            Err(e) => ctx.notice.set(Some(Err(e.error))),
+        }
+    });
+}
+
+/// The confirmation of a restore: type the file name, then the restore runs with its progress
+/// shown; on a refusal the form stays to try again.
+#[component]
+fn RestoreForm(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let Some((id, _)) = restoring.get_untracked() else { return };
         let body = RestoreRequest { confirm: typed.get_untracked() };
         ctx.notice.set(None);
         let pending = RwSignal::new(true);
@@ -397,65 +438,32 @@ fn HistoryRow(ctx: Ctx, backup: BackupView) -> impl IntoView {
             pending.set(false);
             match result {
                 Ok(r) => {
+                    restoring.set(None);
+                    typed.set(String::new());
                     ctx.progress.set(None);
                     ctx.notice.set(Some(Ok(r.message)));
                     ctx.reload();
                 }
-                // The confirmation row stays open to try again.
                 Err(e) => ctx.notice.set(Some(Err(e.error))),
             }
         });
     };
-    let download_href = format!("/backups/{filename}/download");
-    let confirm_name = filename.clone();
-    let link_text = filename.clone();
-    let copy_sha = {
-        let sha = sha.clone();
-        move |_| crate::theme::state::copy_to_clipboard(&sha)
-    };
-
-    view! {
-        <tr data-testid="backup-row" data-filename=filename data-status=backup.status.as_str()>
-            <td class="nowrap">{human_time(&backup.created_at)}</td>
-            <td><A href=format!("/backups/{id}")>{link_text}</A></td>
-            <td class="nowrap">{backup.size_bytes.map(human_bytes).unwrap_or_else(|| "—".into())}</td>
-            <td class="nowrap">{backup.duration_ms.map(human_ms).unwrap_or_else(|| "—".into())}</td>
-            <td>{backup.trigger.as_str()}</td>
-            <td><span class=status_class(backup.status) title=backup.error.clone().unwrap_or_default()>{backup.status.as_str()}</span></td>
-            <td>{match backup.integrity_ok { Some(true) => "✓ ok", Some(false) => "✗ failed", None => "—" }}</td>
-            <td>
-                {(!sha.is_empty()).then(|| view! {
-                    <button type="button" class="linklike sha" title=format!("{sha} (click to copy)") on:click=copy_sha.clone()>
-                        <code>{short_sha.clone()}</code>
-                    </button>
-                })}
-            </td>
-            <td class="row-actions">
-                {available.then(|| view! {
-                    <a href=download_href.clone() class="button secondary small" download>"Download"</a>
-                    <button type="button" class="secondary small" on:click=move |_| confirming.update(|c| *c = !*c)>"Restore"</button>
-                })}
-                {matches!(backup.status, BackupStatus::Success | BackupStatus::Failed).then(|| view! {
-                    <button type="button" class="danger small" on:click=delete.clone()>"Delete"</button>
-                })}
-            </td>
-        </tr>
-        <Show when=move || confirming.get()>
-            <tr class="confirm-row">
-                <td colspan="9">
-                    <form class="restore-form" on:submit=restore>
-                        <label for=format!("restore-{id}")>
-                            "Restore the database to this backup? Type " <code>{confirm_name.clone()}</code> " to confirm. A safety copy of the current data is taken first."
-                        </label>
-                        <div class="actions">
-                            <input id=format!("restore-{id}") type="text" autocomplete="off" bind:value=typed data-testid="restore-confirm" />
-                            <button type="submit" class="danger" data-testid="restore-submit">"Restore"</button>
-                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </div>
-                    </form>
-                </td>
-            </tr>
-        </Show>
+    move || {
+        restoring.get().map(|(_, filename)| {
+            view! {
+                <form class="restore-form" on:submit=submit data-testid="restore-form">
+                    <label for="restore-confirm">
+                        "Restore the database to " <code>{filename.clone()}</code> "? Type its file name to confirm. "
+                        "A safety copy of the current data is taken first."
+                    </label>
+                    <div class="actions">
+                        <input id="restore-confirm" type="text" autocomplete="off" bind:value=typed data-testid="restore-confirm" />
+                        <button type="submit" class="danger" data-testid="restore-submit">"Restore"</button>
+                        <button type="button" class="secondary" on:click=move |_| restoring.set(None)>"Cancel"</button>
+                    </div>
+                </form>
+            }
+        })
     }
 }
 

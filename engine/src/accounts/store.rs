@@ -1,5 +1,8 @@
 use super::{AccountError, DisplayName, Email, Password, Username, password};
-use crate::{Database, entities::user};
+use crate::{
+    Database,
+    entities::{user, user_theme},
+};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
@@ -89,6 +92,11 @@ impl Accounts {
 
     pub async fn get(&self, id: i64) -> Result<Option<user::Model>, AccountError> {
         Ok(user::Entity::find_by_id(id).one(self.db.reader()).await?)
+    }
+
+    /// A user and their saved theme in one query (every page a signed-in user loads needs both).
+    pub async fn get_with_theme(&self, id: i64) -> Result<Option<(user::Model, Option<user_theme::Model>)>, AccountError> {
+        Ok(user::Entity::find_by_id(id).find_also_related(user_theme::Entity).one(self.db.reader()).await?)
     }
 
     pub async fn find_by_username(&self, username: &str) -> Result<Option<user::Model>, AccountError> {

@@ -11,11 +11,27 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
-use std::path::Path;
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
 #[derive(Clone, Debug)]
 pub(crate) struct Catalogue {
     db: Database,
+    /// Every record and setting, as of the system database's `data_version` they were read at.
+    /// The dashboard needs all of them on every view; reading (and parsing) them each time was
+    /// most of its cost. One cheap `PRAGMA data_version` tells whether any connection, in this
+    /// process or another, has committed since, so what is served is never stale.
+    snapshot: Arc<Mutex<Option<Arc<Snapshot>>>>,
+}
+
+#[derive(Debug)]
+struct Snapshot {
+    version: i64,
+    /// Newest first.
+    records: Vec<BackupRecord>,
+    settings: std::collections::HashMap<String, String>,
 }
 
 /// What a finished backup or upload records.
@@ -34,7 +50,24 @@ fn to_i64(v: u64) -> i64 {
 
 impl Catalogue {
     pub(crate) fn new(db: Database) -> Self {
-        Catalogue { db }
+        Catalogue { db, snapshot: Arc::default() }
+    }
+
+    async fn snapshot(&self) -> Result<Arc<Snapshot>, BackupError> {
+        let version = self.db.data_version().await?;
+        if let Ok(current) = self.snapshot.lock()
+            && let Some(snapshot) = current.as_ref().filter(|s| s.version == version)
+        {
+            return Ok(snapshot.clone());
+        }
+        let rows = backup::Entity::find().order_by_desc(backup::Column::Id).all(self.db.reader()).await?;
+        let records = rows.into_iter().map(BackupRecord::try_from).collect::<Result<_, _>>()?;
+        let settings = setting::Entity::find().all(self.db.reader()).await?.into_iter().map(|s| (s.key, s.value)).collect();
+        let snapshot = Arc::new(Snapshot { version, records, settings });
+        if let Ok(mut current) = self.snapshot.lock() {
+            *current = Some(snapshot.clone());
+        }
+        Ok(snapshot)
     }
 
     pub(crate) async fn get(&self, id: i64) -> Result<Option<BackupRecord>, BackupError> {
@@ -68,8 +101,7 @@ impl Catalogue {
 
     /// Newest first.
     pub(crate) async fn list(&self) -> Result<Vec<BackupRecord>, BackupError> {
-        let rows = backup::Entity::find().order_by_desc(backup::Column::Id).all(self.db.reader()).await?;
-        Ok(rows.into_iter().map(BackupRecord::try_from).collect::<Result<_, _>>()?)
+        Ok(self.snapshot().await?.records.clone())
     }
 
     pub(crate) async fn with_status(&self, status: Status) -> Result<Vec<BackupRecord>, BackupError> {
@@ -236,7 +268,7 @@ impl Catalogue {
     }
 
     pub(crate) async fn setting(&self, key: &str) -> Result<Option<String>, BackupError> {
-        Ok(setting::Entity::find_by_id(key).one(self.db.reader()).await?.map(|s| s.value))
+        Ok(self.snapshot().await?.settings.get(key).cloned())
     }
 
     pub(crate) async fn set_setting(&self, key: &str, value: &str) -> Result<(), BackupError> {

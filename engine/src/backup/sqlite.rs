@@ -65,6 +65,10 @@ pub(crate) fn snapshot(
     let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(sql_failed("cannot open the database to copy it"))?;
     src.busy_timeout(Duration::from_secs(5)).map_err(sql_failed("cannot set a busy timeout"))?;
+    // Read the pages through a memory map of the whole file: no read() call and no copy into the
+    // page cache per page, which halves the CPU a copy takes while writers compete for it.
+    src.execute_batch(&format!("PRAGMA mmap_size = {}", mmap_size(source)))
+        .map_err(sql_failed("cannot set up the database to copy"))?;
     src.execute_batch("BEGIN").map_err(sql_failed("cannot start a read transaction"))?;
     // The first read fixes the snapshot that the whole copy then sees.
     let total: i64 =
@@ -77,8 +81,10 @@ pub(crate) fn snapshot(
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sql_failed("cannot create the backup file"))?;
-    // The file is fsynced once at the end; syncing every step would only slow the copy.
-    dst.execute_batch("PRAGMA synchronous = OFF").map_err(sql_failed("cannot set up the backup file"))?;
+    // The file is fsynced once at the end; syncing every step would only slow the copy. A new
+    // file has nothing a journal could restore: a failed copy is deleted whole.
+    dst.execute_batch("PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF; PRAGMA locking_mode = EXCLUSIVE;")
+        .map_err(sql_failed("cannot set up the backup file"))?;
     {
         let backup = Backup::new(&src, &mut dst).map_err(sql_failed("cannot start the copy"))?;
         step_to_done(&backup, pages_per_step(total), cancel, reporter, Phase::Copy)?;
@@ -95,6 +101,11 @@ pub(crate) fn snapshot(
     }
     dst.close().map_err(|(_, e)| BackupError::failed("cannot close the backup file", e))?;
     files::sync_file(dest)
+}
+
+/// Enough memory map for the whole file (SQLite caps it at its compile-time maximum).
+fn mmap_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0).max(1 << 20) * 2
 }
 
 fn step_to_done(
@@ -200,6 +211,8 @@ pub(crate) fn validate(
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| invalid(format!("SQLite cannot open it: {e}")))?;
+    conn.execute_batch(&format!("PRAGMA mmap_size = {}", mmap_size(path)))
+        .map_err(|e| invalid(format!("SQLite cannot read it: {e}")))?;
     let problems: Vec<String> = conn
         .prepare("PRAGMA integrity_check(10)")
         .and_then(|mut stmt| stmt.query_map([], |r| r.get::<_, String>(0))?.collect())

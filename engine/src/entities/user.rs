@@ -17,6 +17,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_one = "super::user_theme::Entity")]
+    Theme,
+}
+
+impl Related<super::user_theme::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Theme.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

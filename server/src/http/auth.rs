@@ -44,6 +44,8 @@ pub struct AuthUser {
     pub display_name: String,
     pub is_staff: bool,
     pub avatar: Option<String>,
+    /// Their saved theme, read with them (every page needs it).
+    pub theme: Option<engine::themes::ThemeValues>,
 }
 
 impl From<&user::Model> for AuthUser {
@@ -55,6 +57,7 @@ impl From<&user::Model> for AuthUser {
             display_name: u.display_name.clone(),
             is_staff: u.is_staff,
             avatar: u.avatar.clone(),
+            theme: None,
         }
     }
 }
@@ -100,15 +103,15 @@ async fn current_user(state: &AppState, session: &Session) -> anyhow::Result<Opt
     }
     let Some(user_id) = session.get::<i64>(USER_ID).await? else { return Ok(None) };
     let fingerprint = session.get::<String>(AUTH_HASH).await?;
-    let user = state.engine.accounts.get(user_id).await?;
-    match user {
-        Some(u) if u.is_active && fingerprint.as_deref() == Some(session_auth_hash(&u.password_hash).as_str()) => {
+    let found = state.engine.accounts.get_with_theme(user_id).await?;
+    match found {
+        Some((u, theme)) if u.is_active && fingerprint.as_deref() == Some(session_auth_hash(&u.password_hash).as_str()) => {
             let now = Utc::now().timestamp();
             let renewed = session.get::<i64>(RENEWED_AT).await?.unwrap_or(0);
             if now - renewed > RENEW_EVERY_SECS {
                 session.insert(RENEWED_AT, now).await?;
             }
-            Ok(Some(AuthUser::from(&u)))
+            Ok(Some(AuthUser { theme: theme.as_ref().map(engine::themes::values_of_theme), ..AuthUser::from(&u) }))
         }
         _ => {
             session.flush().await?;

@@ -31,7 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 pub async fn boot_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if !is_api(req.uri().path()) {
         let auth = req.extensions().get::<AuthUser>().cloned();
-        let theme = super::theme::effective_theme(&state, auth.as_ref(), req.headers()).await;
+        let theme = super::theme::effective_theme(auth.as_ref(), req.headers());
         if let Some(page) = match &auth {
             Some(user) if user.is_staff => page_data(&state, req.uri()).await,
             _ => None,

@@ -52,16 +52,11 @@ pub fn cookie_theme(headers: &HeaderMap) -> Option<ThemeChoice> {
     cookie(headers, THEME_COOKIE).and_then(theme_from_cookie)
 }
 
-/// What a visitor sees: a signed-in user's saved theme, else the browser's cookie, else defaults.
-pub async fn effective_theme(state: &AppState, user: Option<&AuthUser>, headers: &HeaderMap) -> ThemeChoice {
+/// What a visitor sees: a signed-in user's saved theme (read with the user at the start of the
+/// request), else the browser's cookie, else defaults.
+pub fn effective_theme(user: Option<&AuthUser>, headers: &HeaderMap) -> ThemeChoice {
     match user {
-        Some(user) => match state.engine.themes.get(user.id).await {
-            Ok(saved) => saved.as_ref().and_then(from_values).unwrap_or_default(),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the saved theme");
-                ThemeChoice::default()
-            }
-        },
+        Some(user) => user.theme.as_ref().and_then(from_values).unwrap_or_default(),
         None => cookie_theme(headers).unwrap_or_default(),
     }
 }
@@ -78,8 +73,8 @@ impl From<ThemeError> for ApiError {
     }
 }
 
-async fn effective(State(state): State<AppState>, user: Option<Extension<AuthUser>>, headers: HeaderMap) -> Json<ThemeChoice> {
-    Json(effective_theme(&state, user.as_deref(), &headers).await)
+async fn effective(user: Option<Extension<AuthUser>>, headers: HeaderMap) -> Json<ThemeChoice> {
+    Json(effective_theme(user.as_deref(), &headers))
 }
 
 async fn save(
