@@ -18,6 +18,40 @@ fn hydrated() -> ReadSignal<bool> {
     ready
 }
 
+/// An account form's state: the server's last refusal, a request in flight, the client ready.
+#[derive(Clone, Copy)]
+struct FormState {
+    error: RwSignal<Option<String>>,
+    pending: RwSignal<bool>,
+    ready: ReadSignal<bool>,
+}
+
+impl FormState {
+    fn new() -> Self {
+        FormState { error: RwSignal::new(None), pending: RwSignal::new(false), ready: hydrated() }
+    }
+
+    fn disabled(self) -> impl Fn() -> bool + Copy {
+        move || self.pending.get() || !self.ready.get()
+    }
+
+    /// Posts `body` to `url`; on success loads `then` afresh, so the server renders the new
+    /// session (and its theme); on a refusal shows the server's reason and re-enables the form.
+    fn post_then_go<B: serde::Serialize + 'static>(self, url: &'static str, body: B, then: String) {
+        self.pending.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            match client::post::<_, UserResponse>(url, &body).await {
+                Ok(_) => client::go_to(&then),
+                Err(e) => {
+                    self.error.set(Some(e.error));
+                    self.pending.set(false);
+                }
+            }
+        });
+    }
+}
+
 #[component]
 fn ErrorMessage(error: RwSignal<Option<String>>) -> impl IntoView {
     view! {
@@ -32,33 +66,20 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let ready = hydrated();
+    let form = FormState::new();
     let boot = use_boot();
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
         let body = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
-        let target = safe_next(query.read_untracked().get("next"));
-        spawn_local(async move {
-            match client::post::<_, UserResponse>("/api/login", &body).await {
-                Ok(_) => client::go_to(&target),
-                Err(e) => {
-                    error.set(Some(e.error));
-                    pending.set(false);
-                }
-            }
-        });
+        form.post_then_go("/api/login", body, safe_next(query.read_untracked().get("next")));
     };
 
     view! {
         <Title text="Log in" />
         <section class="card form">
             <h1>"Log in"</h1>
-            <ErrorMessage error />
+            <ErrorMessage error=form.error />
             <form on:submit=submit>
                 <div class="field">
                     <label for="login-username">"Username or email"</label>
@@ -69,7 +90,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input id="login-password" name="password" type="password" autocomplete="current-password" required bind:value=password />
                 </div>
                 <div class="actions">
-                    <button type="submit" disabled=move || pending.get() || !ready.get()>"Log in"</button>
+                    <button type="submit" disabled=form.disabled()>"Log in"</button>
                 </div>
             </form>
             {boot.signup_enabled.then(|| view! { <p class="muted">"No account yet? " <A href="/signup">"Sign up"</A></p> })}
@@ -84,14 +105,10 @@ pub fn SignupPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let ready = hydrated();
+    let form = FormState::new();
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
         let name = display_name.get_untracked();
         let body = SignupRequest {
             username: username.get_untracked(),
@@ -99,15 +116,7 @@ pub fn SignupPage() -> impl IntoView {
             password: password.get_untracked(),
             display_name: (!name.trim().is_empty()).then_some(name),
         };
-        spawn_local(async move {
-            match client::post::<_, UserResponse>("/api/signup", &body).await {
-                Ok(_) => client::go_to("/profile"),
-                Err(e) => {
-                    error.set(Some(e.error));
-                    pending.set(false);
-                }
-            }
-        });
+        form.post_then_go("/api/signup", body, "/profile".into());
     };
 
     view! {
@@ -118,7 +127,7 @@ pub fn SignupPage() -> impl IntoView {
                 view! { <p class="alert warning" data-testid="signup-disabled">"Sign-up is disabled on this site. Ask a staff member for an account."</p> }.into_any()
             } else {
                 view! {
-                    <ErrorMessage error />
+                    <ErrorMessage error=form.error />
                     <form on:submit=submit>
                         <div class="field">
                             <label for="signup-username">"Username"</label>
@@ -139,7 +148,7 @@ pub fn SignupPage() -> impl IntoView {
                             <p class="help">"At least 8 characters."</p>
                         </div>
                         <div class="actions">
-                            <button type="submit" disabled=move || pending.get() || !ready.get()>"Create account"</button>
+                            <button type="submit" disabled=form.disabled()>"Create account"</button>
                         </div>
                     </form>
                     <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
@@ -155,29 +164,17 @@ pub fn SetupPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let ready = hydrated();
+    let form = FormState::new();
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
         let body = SetupRequest {
             token: query.read_untracked().get("token").unwrap_or_default(),
             username: username.get_untracked(),
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        spawn_local(async move {
-            match client::post::<_, UserResponse>("/api/setup", &body).await {
-                Ok(_) => client::go_to("/"),
-                Err(e) => {
-                    error.set(Some(e.error));
-                    pending.set(false);
-                }
-            }
-        });
+        form.post_then_go("/api/setup", body, "/".into());
     };
 
     view! {
@@ -185,7 +182,7 @@ pub fn SetupPage() -> impl IntoView {
         <section class="card form">
             <h1>"Create the first staff account"</h1>
             <p class="muted">"This one-time link was printed in the server's log. It stops working once the account exists."</p>
-            <ErrorMessage error />
+            <ErrorMessage error=form.error />
             <form on:submit=submit>
                 <div class="field">
                     <label for="setup-username">"Username"</label>
@@ -200,7 +197,7 @@ pub fn SetupPage() -> impl IntoView {
                     <input id="setup-password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
                 </div>
                 <div class="actions">
-                    <button type="submit" disabled=move || pending.get() || !ready.get()>"Create staff account"</button>
+                    <button type="submit" disabled=form.disabled()>"Create staff account"</button>
                 </div>
             </form>
         </section>

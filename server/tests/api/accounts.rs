@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_app_with, tiny_png};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::http::guard::{Access, PROTECTED_ROUTES};
@@ -325,17 +325,6 @@ async fn profile_changes_and_their_bad_inputs() {
     assert_eq!(app.fingerprint().await, before);
 }
 
-fn tiny_png() -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&[0, 0, 0, 13]);
-    png.extend_from_slice(b"IHDR");
-    png.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
-    png.extend_from_slice(&[0x1f, 0x15, 0xc4, 0x89]);
-    png.extend_from_slice(&[0, 0, 0, 0]);
-    png.extend_from_slice(b"IEND");
-    png.extend_from_slice(&[0xae, 0x42, 0x60, 0x82]);
-    png
-}
 
 async fn upload(app: &TestApp, client: &reqwest::Client, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()).mime_str(mime).unwrap();

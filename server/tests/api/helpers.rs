@@ -1,5 +1,8 @@
+//! The application in-process on a free port, its data in a temporary folder; shared by the
+//! `api` and `faults` test binaries.
+
 use server::{AppState, Application, Settings};
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 pub struct TestApp {
     pub address: String,
@@ -39,11 +42,7 @@ impl TestApp {
 impl TestApp {
     /// A client with its own cookie jar (its own session).
     pub fn new_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        cookie_client()
     }
 
     /// Creates a user directly through the engine; returns the password.
@@ -123,10 +122,27 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
+    TestApp { address, client: cookie_client(), state, dir }
+}
+
+fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
         .build()
-        .unwrap();
-    TestApp { address, client, state, dir }
+        .unwrap()
+}
+
+/// A 1×1 PNG, whole: its chunks are what the server checks.
+pub fn tiny_png() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[0, 0, 0, 13]);
+    png.extend_from_slice(b"IHDR");
+    png.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+    png.extend_from_slice(&[0x1f, 0x15, 0xc4, 0x89]);
+    png.extend_from_slice(&[0, 0, 0, 0]);
+    png.extend_from_slice(b"IEND");
+    png.extend_from_slice(&[0xae, 0x42, 0x60, 0x82]);
+    png
 }

@@ -179,7 +179,7 @@ async fn backups_under_load_verify_and_a_restore_reproduces_its_snapshot() {
         assert_eq!(record["status"], "success", "backup {k} under load: {record}");
         assert_eq!(record["integrity_ok"], true, "backup {k} under load: {record}");
         let filename = record["filename"].as_str().unwrap().to_string();
-        let file = open_backup_file(&app.path("backups").join(&filename));
+        let file = open_backup_file(&app.data_path("backups").join(&filename));
         assert_eq!(integrity_check(&file), Vec::<String>::new(), "{filename}: integrity_check of the file itself");
         // A snapshot of one moment: no theme or preset of a user the copy does not hold.
         assert_eq!(foreign_key_problems(&file), 0, "{filename}: PRAGMA foreign_key_check");
@@ -203,7 +203,7 @@ async fn backups_under_load_verify_and_a_restore_reproduces_its_snapshot() {
 
     let (record, expected_counts, expected_rows) = &snapshots[RESTORED];
     let filename = record["filename"].as_str().unwrap();
-    let live_path = app.path("db.sqlite3");
+    let live_path = app.data_path("db.sqlite3");
     let before = counts(&open_live_read_only(&live_path));
     assert_ne!(&before, expected_counts, "the live database has moved on since {filename}, so the restore has work to do");
 

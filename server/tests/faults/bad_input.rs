@@ -9,7 +9,7 @@
 //! Cases run as the user the route is meant for (staff on staff routes, so the access guard does
 //! not answer for the handler), or anonymously / as a plain user where that is the point.
 
-use crate::support::{TestApp, plain_client, spawn_app};
+use crate::support::{TestApp, plain_client, spawn_app, tiny_png};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -139,18 +139,6 @@ impl Multipart {
     }
 }
 
-/// A 1×1 PNG, whole: its chunks are what the server checks.
-fn tiny_png() -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&[0, 0, 0, 13]);
-    png.extend_from_slice(b"IHDR");
-    png.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
-    png.extend_from_slice(&[0x1f, 0x15, 0xc4, 0x89]);
-    png.extend_from_slice(&[0, 0, 0, 0]);
-    png.extend_from_slice(b"IEND");
-    png.extend_from_slice(&[0xae, 0x42, 0x60, 0x82]);
-    png
-}
 
 fn good_theme() -> Value {
     json!({"mode": "dark", "accent": "teal", "font": "serif", "gray": "zinc", "radius": "1", "layout": "vertical"})
@@ -577,7 +565,7 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
     assert_eq!(response.status(), 201);
     let backup: Value = response.json().await.unwrap();
     let backup_name = backup["filename"].as_str().unwrap().to_string();
-    let backup_bytes = std::fs::read(app.path("backups").join(&backup_name)).unwrap();
+    let backup_bytes = std::fs::read(app.data_path("backups").join(&backup_name)).unwrap();
 
     let cases = catalogue(presets[0], presets[1], backup["id"].as_i64().unwrap(), &backup_name, &backup_bytes, &user_pw);
     let at_start = state(&app).await;

@@ -2,6 +2,9 @@
 //! and a restore under load, and a catalogue of malformed requests. `make test` runs them
 //! (3 crash cycles); `make soak` runs the long variant (`SMALLSTACK_SOAK_CYCLES=20`).
 
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
 mod support;
 
 mod backup_under_load;

@@ -1,14 +1,14 @@
-//! What the fault tests share: the application in-process (as in `tests/api`) and the real
+//! What the fault tests share besides `tests/api`'s in-process `TestApp`: the real
 //! binary as a child process, signed-in sessions, before/after evidence (database fingerprints,
 //! file listings), distinguishable themes, and read-only looks into SQLite files.
 
+pub use crate::helpers::{TestApp, session_cookie, spawn_app, tiny_png};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
-use server::{AppState, Application, Settings};
 use std::{
     collections::BTreeMap,
     net::TcpListener,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -33,73 +33,13 @@ pub fn plain_client() -> reqwest::Client {
         .unwrap()
 }
 
-/// The value of the session cookie a response sets, if any.
-pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("smallstack_session=").map(|rest| rest.split(';').next().unwrap_or_default().to_string()))
-}
-
 // ---------------------------------------------------------------------------------------------
 // The application in-process, on a free port, data in a temporary folder.
 
-pub struct TestApp {
-    pub address: String,
-    pub state: AppState,
-    pub dir: tempfile::TempDir,
-}
-
-pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::from_source(&[]).expect("default settings");
-    settings.database_path = dir.path().join("db.sqlite3");
-    settings.system_database_path = dir.path().join("system.sqlite3");
-    settings.media_root = dir.path().join("media");
-    settings.backup_dir = dir.path().join("backups");
-    settings.site_addr = "127.0.0.1:0".parse().unwrap();
-    settings.site_root = PathBuf::from(SITE_ROOT);
-    // No scheduled backup may start in the middle of a test.
-    settings.backup_schedule = engine::backup::Schedule::Off;
-    let app = Application::build(settings).await.expect("build app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp { address, state, dir }
-}
-
+/// What the fault tests add to the shared `TestApp`.
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-
     pub fn host(&self) -> String {
         self.address.trim_start_matches("http://").to_string()
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Creates a user directly through the engine; returns the password.
-    pub async fn create_user(&self, username: &str, staff: bool) -> String {
-        use engine::accounts::{DisplayName, Email, NewUser, Password, Username};
-        let password = format!("{username}-secret-pw");
-        self.state
-            .engine
-            .accounts
-            .create(NewUser {
-                username: Username::parse(username).unwrap(),
-                email: Email::parse(&format!("{username}@example.com")).unwrap(),
-                password: Password::parse(&password).unwrap(),
-                display_name: DisplayName::parse("").unwrap(),
-                is_staff: staff,
-            })
-            .await
-            .unwrap();
-        password
     }
 
     /// Signs in through `POST /api/login`; returns the session id.
@@ -114,33 +54,11 @@ impl TestApp {
         session_cookie(&response).expect("a session cookie")
     }
 
-    /// A client with its own cookie jar, signed in as `username`.
-    pub async fn login_client(&self, username: &str, password: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
-        let response =
-            client.post(self.url("/api/login")).json(&json!({"username": username, "password": password})).send().await.unwrap();
-        assert_eq!(response.status(), 200, "login of {username}");
-        client
-    }
-
-    /// Fingerprints of both databases' content.
-    pub async fn fingerprint(&self) -> (String, String) {
-        (
-            self.state.engine.app_db.content_fingerprint().await.unwrap(),
-            self.state.engine.system_db.content_fingerprint().await.unwrap(),
-        )
-    }
-
     /// Every file under `BACKUP_DIR` and `MEDIA_ROOT`: path, size, modification time.
     pub fn files(&self) -> Vec<String> {
         let mut out = Vec::new();
         for root in ["backups", "media"] {
-            list_files(&self.path(root), root, &mut out);
+            list_files(&self.data_path(root), root, &mut out);
         }
         out.sort();
         out
