@@ -8,6 +8,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The id of the `<script type="application/json">` that carries [`Boot`] to the client.
 pub const BOOT_SCRIPT_ID: &str = "smallstack-boot";
@@ -44,15 +45,17 @@ impl PageData {
 
 /// The page's data: on the server, what the middleware loaded; in the browser, what the server
 /// wrote into the page.
-pub fn load_page_data() -> Option<PageData> {
+/// Shared (`Arc`): the request's extensions are cloned wherever the renderer reads them, and a
+/// page of 100 backups is too big to copy each time.
+pub fn load_page_data() -> Option<Arc<PageData>> {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<PageData>().cloned())
+        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Arc<PageData>>().cloned())
     }
     #[cfg(not(feature = "ssr"))]
     {
         let text = document().get_element_by_id(PAGE_SCRIPT_ID)?.text_content()?;
-        serde_json::from_str(&text).ok()
+        serde_json::from_str(&text).ok().map(Arc::new)
     }
 }
 

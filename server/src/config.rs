@@ -332,9 +332,20 @@ mod tests {
         assert_eq!(config.backup.schedule.expression(), "15 4 * * 0");
     }
 
+    /// Each (variable, value) is refused in one line that names the variable and says `reason`.
+    fn assert_each_refused(cases: &[(&str, &str, &str)]) {
+        for &(name, value, reason) in cases {
+            let err = Settings::from_source(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+            let message = err.to_string();
+            assert!(message.contains(reason), "{name}={value}: {message}");
+            assert!(message.starts_with(&format!("{name}=")), "one line naming the variable: {message}");
+        }
+    }
+
     #[test]
     fn bad_backup_settings_name_the_variable() {
-        for (name, value, reason) in [
+        assert_each_refused(&[
             ("BACKUP_RETENTION", "-1", "negative"),
             ("BACKUP_RETENTION", "ten", "whole number"),
             ("BACKUP_RETENTION", "1.5", "whole number"),
@@ -347,13 +358,7 @@ mod tests {
             ("BACKUP_UPLOAD_MAX", "-5", "bytes"),
             ("BACKUP_WEBHOOK_URL", "not a url", "not a URL"),
             ("BACKUP_WEBHOOK_URL", "ftp://example.com/x", "http"),
-        ] {
-            let err = Settings::from_source(&[(name, value)]).unwrap_err();
-            assert_eq!(err.name, name, "{value}");
-            let message = err.to_string();
-            assert!(message.contains(reason), "{name}={value}: {message}");
-            assert!(message.starts_with(&format!("{name}=")), "one line naming the variable: {message}");
-        }
+        ]);
     }
 
     #[test]
@@ -364,7 +369,7 @@ mod tests {
         let s = Settings::from_source(&[("REQUEST_BODY_LIMIT", "1048576"), ("REQUEST_TIMEOUT_SECS", " 5 ")]).unwrap();
         assert_eq!(s.request_body_limit, 1_048_576);
         assert_eq!(s.request_timeout, Duration::from_secs(5));
-        for (name, value, reason) in [
+        assert_each_refused(&[
             ("REQUEST_BODY_LIMIT", "0", "from 1024 to 16777216"),
             ("REQUEST_BODY_LIMIT", "1023", "from 1024"),
             ("REQUEST_BODY_LIMIT", "16777217", "to 16777216"),
@@ -374,13 +379,7 @@ mod tests {
             ("REQUEST_TIMEOUT_SECS", "3601", "from 1 to 3600"),
             ("REQUEST_TIMEOUT_SECS", "30s", "whole number of seconds"),
             ("REQUEST_TIMEOUT_SECS", "1.5", "whole number of seconds"),
-        ] {
-            let err = Settings::from_source(&[(name, value)]).unwrap_err();
-            assert_eq!(err.name, name, "{value}");
-            let message = err.to_string();
-            assert!(message.contains(reason), "{name}={value}: {message}");
-            assert!(message.starts_with(&format!("{name}=")), "one line naming the variable: {message}");
-        }
+        ]);
     }
 
     #[test]

@@ -135,8 +135,8 @@ pub fn BackupsPage() -> impl IntoView {
 #[component]
 fn DashboardRoot() -> impl IntoView {
     let query = use_query_map();
-    let initial = match load_page_data() {
-        Some(PageData::Dashboard(d)) => Some(*d),
+    let initial = match load_page_data().as_deref() {
+        Some(PageData::Dashboard(d)) => Some(Dashboard::clone(d)),
         _ => None,
     };
     let page = Memo::new(move |_| query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1)));
@@ -198,13 +198,13 @@ fn DashboardRoot() -> impl IntoView {
                 Err(m) => view! { <p class="alert error" role="alert" data-testid="notice">{m}</p> }.into_any(),
             })}
             <ProgressBar ctx />
-            {move || match ctx.data.get() {
+            {move || ctx.data.with(|d| match d {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(d) => view! {
                     <StatusHeader settings=d.settings.clone() last_success=d.last_success.clone() last_failure=d.last_failure.clone() />
                     <StatCards stats=d.stats.clone() />
                 }.into_any(),
-            }}
+            })}
             <nav class="tabs" aria-label="Dashboard sections">
                 {Tab::ALL.into_iter().map(|t| view! {
                     <a href=format!("/backups?tab={}", t.slug()) class=move || if tab.get() == t { "tab active" } else { "tab" } data-testid=format!("tab-{}", t.slug())>
@@ -365,8 +365,8 @@ fn History(ctx: Ctx, history: BackupPage) -> impl IntoView {
 /// server renders up to 200 of these per page, so each must be cheap. Links are plain anchors
 /// (the router still navigates them in the browser).
 fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: BackupView) -> impl IntoView {
-    let BackupView { id, filename, status, trigger, integrity_ok, sha256, error, .. } = backup.clone();
     let available = backup.is_available();
+    let BackupView { id, filename, status, trigger, integrity_ok, sha256, error, created_at, size_bytes, duration_ms, .. } = backup;
     let deletable = matches!(status, BackupStatus::Success | BackupStatus::Failed);
     let sha = sha256.unwrap_or_default();
     let short_sha: String = sha.chars().take(12).collect();
@@ -384,10 +384,10 @@ fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: Bac
     });
     view! {
         <tr data-testid="backup-row" data-filename=filename.clone() data-status=status.as_str()>
-            <td class="nowrap">{human_time(&backup.created_at)}</td>
+            <td class="nowrap">{human_time(&created_at)}</td>
             <td><a href=format!("/backups/{id}")>{filename.clone()}</a></td>
-            <td class="nowrap">{backup.size_bytes.map(human_bytes).unwrap_or_else(|| "—".into())}</td>
-            <td class="nowrap">{backup.duration_ms.map(human_ms).unwrap_or_else(|| "—".into())}</td>
+            <td class="nowrap">{size_bytes.map(human_bytes).unwrap_or_else(|| "—".into())}</td>
+            <td class="nowrap">{duration_ms.map(human_ms).unwrap_or_else(|| "—".into())}</td>
             <td>{trigger.as_str()}</td>
             <td><span class=status_class(status) title=error.unwrap_or_default()>{status.as_str()}</span></td>
             <td>{match integrity_ok { Some(true) => "✓ ok", Some(false) => "✗ failed", None => "—" }}</td>

@@ -24,14 +24,14 @@ pub fn BackupDetailPage() -> impl IntoView {
 fn DetailRoot() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
-    let initial = match load_page_data() {
-        Some(PageData::BackupDetail(d)) => Some(Ok(*d)),
+    let initial = match load_page_data().as_deref() {
+        Some(PageData::BackupDetail(d)) => Some(Ok(BackupDetail::clone(d))),
         Some(PageData::NotFound(message)) => {
             #[cfg(feature = "ssr")]
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::NOT_FOUND);
             }
-            Some(Err(message))
+            Some(Err(message.clone()))
         }
         _ => None,
     };

@@ -36,7 +36,7 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
             Some(user) if user.is_staff => page_data(&state, req.uri()).await,
             _ => None,
         } {
-            req.extensions_mut().insert(page);
+            req.extensions_mut().insert(std::sync::Arc::new(page));
         }
         let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
         req.extensions_mut().insert(boot);
