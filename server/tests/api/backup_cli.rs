@@ -38,30 +38,13 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-async fn exec(app: &TestApp, sql: &str) {
-    let w = app.state.engine.app_db.writer().await.unwrap();
-    w.conn().execute_unprepared(sql).await.unwrap();
-}
-
-/// About `mib` MiB of data, so a backup takes long enough to overlap with another.
-async fn fill(app: &TestApp, mib: usize) {
-    exec(app, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)").await;
-    exec(
-        app,
-        &format!(
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {}) \
-             INSERT INTO blobs (data) SELECT randomblob(4000) FROM c",
-            mib * 256
-        ),
-    )
-    .await;
-    app.state.engine.app_db.checkpoint().await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_create_is_refused_while_the_server_backs_up_then_succeeds() {
     let app = spawn_app().await;
-    fill(&app, 40).await;
+    // About 40 MiB, checkpointed into the file, so the server's backup takes long enough to
+    // overlap with the CLI's.
+    app.add_ballast(40).await;
+    app.state.engine.app_db.checkpoint().await.unwrap();
 
     // The server runs a backup; the CLI's, started meanwhile, is refused.
     let backups = app.state.engine.backups.clone();

@@ -2,26 +2,11 @@
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 async fn staff(app: &TestApp) -> reqwest::Client {
     let password = app.create_user("boss", true).await;
     app.login_client("boss", &password).await
-}
-
-/// Makes the application database about `mb` megabytes, so a backup takes a moment.
-async fn grow_database(app: &TestApp, mb: usize) {
-    let w = app.state.engine.app_db.writer().await.unwrap();
-    w.conn()
-        .execute_unprepared(&format!(
-            "CREATE TABLE IF NOT EXISTS ballast (id INTEGER PRIMARY KEY, blob BLOB);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
-             INSERT INTO ballast (blob) SELECT randomblob(4000) FROM n;",
-            mb * 256
-        ))
-        .await
-        .unwrap();
 }
 
 async fn backup_now(app: &TestApp, client: &reqwest::Client) -> Value {
@@ -214,7 +199,7 @@ async fn settings_are_validated_and_applied_without_a_restart() {
 async fn two_backup_now_clicks_make_one_backup_and_say_already_running() {
     let app = spawn_app().await;
     let client = staff(&app).await;
-    grow_database(&app, 150).await;
+    app.add_ballast(150).await;
     let (a, b) = tokio::join!(client.post(app.url("/api/backups")).send(), client.post(app.url("/api/backups")).send());
     let statuses = [a.unwrap().status(), b.unwrap().status()];
     assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");

@@ -77,6 +77,22 @@ impl TestApp {
         client
     }
 
+    /// Adds about `mib` MiB of random blobs to the application database, so a backup of it
+    /// copies in several steps and takes a moment.
+    pub async fn add_ballast(&self, mib: usize) {
+        use sea_orm::ConnectionTrait;
+        let w = self.state.engine.app_db.writer().await.unwrap();
+        w.conn()
+            .execute_unprepared(&format!(
+                "CREATE TABLE IF NOT EXISTS ballast (id INTEGER PRIMARY KEY, blob BLOB NOT NULL);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
+                 INSERT INTO ballast (blob) SELECT randomblob(4000) FROM n;",
+                mib * 256
+            ))
+            .await
+            .unwrap();
+    }
+
     /// Fingerprints of both databases' content, to prove a request changed nothing.
     pub async fn fingerprint(&self) -> (String, String) {
         (

@@ -13,7 +13,6 @@
 use crate::support::{
     APP_TABLES, TestApp, counts, foreign_key_problems, integrity_check, open_backup_file, open_live_read_only, rows, spawn_app, theme_for,
 };
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::{
     collections::{BTreeMap, VecDeque},
@@ -53,21 +52,6 @@ impl Tally {
             }
         }
     }
-}
-
-/// Makes the application database about `mb` megabytes, so a backup copies in several steps
-/// while the writers write.
-async fn add_ballast(app: &TestApp, mb: usize) {
-    let w = app.state.engine.app_db.writer().await.unwrap();
-    w.conn()
-        .execute_unprepared(&format!(
-            "CREATE TABLE IF NOT EXISTS ballast (id INTEGER PRIMARY KEY, blob BLOB);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
-             INSERT INTO ballast (blob) SELECT randomblob(4000) FROM n;",
-            mb * 256
-        ))
-        .await
-        .unwrap();
 }
 
 async fn theme_writer(app: Arc<TestApp>, client: reqwest::Client, index: usize, stop: Arc<AtomicBool>) -> Tally {
@@ -155,7 +139,7 @@ async fn backups_under_load_verify_and_a_restore_reproduces_its_snapshot() {
     let app = Arc::new(spawn_app().await);
     let staff_pw = app.create_user("boss", true).await;
     let staff = app.login_client("boss", &staff_pw).await;
-    add_ballast(&app, 16).await;
+    app.add_ballast(16).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
