@@ -5,18 +5,26 @@ export CARGO_TERM_COLOR := never
 
 BIN := target/release/smallstack
 
-.PHONY: run test build bootstrap test-rust test-e2e check-docker bench soak backup clean
+.PHONY: run test build bootstrap lint test-rust test-e2e check-docker bench soak backup clean
 
 ## run: build in release mode, apply migrations, serve on http://127.0.0.1:3000
 run: build
 	$(BIN) migrate
 	$(BIN) serve
 
-## test: Rust unit and integration tests, then the end-to-end suite in Chromium
+## test: formatting and lints, Rust unit and integration tests, then the end-to-end suite in Chromium
 test: build
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-docker
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-e2e
+
+## lint: rustfmt, and clippy with warnings denied for the server side (ssr) and the WASM side
+## (hydrate, wasm32) separately: the two never share one feature set.
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 ## build: the release binary (target/release/smallstack) and the site (target/site)
 build: bootstrap

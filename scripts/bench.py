@@ -352,7 +352,7 @@ def bench_backup(root: Path) -> tuple[list[tuple], dict]:
             time.sleep(0.2)
             _, p = staff.request("GET", "/api/backups/progress")
             progress = json.loads(p).get("progress") or {}
-            if progress.get("finished"):
+            if progress.get("phase") in ("done", "failed"):
                 break
         _, b = staff.request("GET", f"/api/backups/{record['id']}")
         record = json.loads(b)["backup"]

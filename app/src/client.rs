@@ -1,11 +1,11 @@
 //! Calls from the browser to the JSON API. On the server these are never reached (event handlers
 //! only run in the browser), so there they just report that.
 
-use crate::api::ApiError;
+use contract::error::ErrorBody;
 use serde::{Serialize, de::DeserializeOwned};
 
-fn error(message: impl Into<String>) -> ApiError {
-    ApiError { error: message.into(), field: None }
+fn error(message: impl Into<String>) -> ErrorBody {
+    ErrorBody::new(message)
 }
 
 #[cfg(feature = "hydrate")]
@@ -13,7 +13,7 @@ mod browser {
     use super::*;
     use gloo_net::http::{Request, RequestBuilder, Response};
 
-    async fn finish<R: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<R, ApiError> {
+    async fn finish<R: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<R, ErrorBody> {
         let response = response.map_err(|e| error(format!("the server could not be reached: {e}")))?;
         let status = response.status();
         if (200..300).contains(&status) {
@@ -22,35 +22,38 @@ mod browser {
             }
             response.json::<R>().await.map_err(|e| error(format!("unexpected answer from the server: {e}")))
         } else {
-            match response.json::<ApiError>().await {
+            match response.json::<ErrorBody>().await {
                 Ok(e) => Err(e),
                 Err(_) => Err(error(format!("the server answered {status}"))),
             }
         }
     }
 
-    pub async fn send_json<B: Serialize, R: DeserializeOwned>(builder: RequestBuilder, body: &B) -> Result<R, ApiError> {
+    pub async fn send_json<B: Serialize, R: DeserializeOwned>(
+        builder: RequestBuilder,
+        body: &B,
+    ) -> Result<R, ErrorBody> {
         let request = builder.json(body).map_err(|e| error(e.to_string()))?;
         finish(request.send().await).await
     }
 
-    pub async fn get<R: DeserializeOwned>(url: &str) -> Result<R, ApiError> {
+    pub async fn get<R: DeserializeOwned>(url: &str) -> Result<R, ErrorBody> {
         finish(Request::get(url).send().await).await
     }
 
-    pub async fn post<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ApiError> {
+    pub async fn post<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ErrorBody> {
         send_json(Request::post(url), body).await
     }
 
-    pub async fn patch<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ApiError> {
+    pub async fn patch<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ErrorBody> {
         send_json(Request::patch(url), body).await
     }
 
-    pub async fn put<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ApiError> {
+    pub async fn put<B: Serialize, R: DeserializeOwned>(url: &str, body: &B) -> Result<R, ErrorBody> {
         send_json(Request::put(url), body).await
     }
 
-    pub async fn delete<R: DeserializeOwned>(url: &str) -> Result<R, ApiError> {
+    pub async fn delete<R: DeserializeOwned>(url: &str) -> Result<R, ErrorBody> {
         finish(Request::delete(url).send().await).await
     }
 
@@ -60,7 +63,7 @@ mod browser {
         url: &str,
         file: web_sys::File,
         on_progress: impl Fn(u32) + 'static,
-        on_done: impl Fn(Result<R, ApiError>) + 'static,
+        on_done: impl Fn(Result<R, ErrorBody>) + 'static,
     ) {
         use wasm_bindgen::{JsCast, closure::Closure};
         let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
@@ -91,9 +94,13 @@ mod browser {
                 if status == 0 {
                     on_done(Err(error("the upload was interrupted (the connection closed)")));
                 } else if (200..300).contains(&status) {
-                    on_done(serde_json::from_str::<R>(&text).map_err(|e| error(format!("unexpected answer from the server: {e}"))));
+                    on_done(
+                        serde_json::from_str::<R>(&text)
+                            .map_err(|e| error(format!("unexpected answer from the server: {e}"))),
+                    );
                 } else {
-                    on_done(Err(serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| error(format!("the server answered {status}")))));
+                    on_done(Err(serde_json::from_str::<ErrorBody>(&text)
+                        .unwrap_or_else(|_| error(format!("the server answered {status}")))));
                 }
             })
         };
@@ -104,7 +111,7 @@ mod browser {
         }
     }
 
-    pub async fn post_form<R: DeserializeOwned>(url: &str, form: web_sys::FormData) -> Result<R, ApiError> {
+    pub async fn post_form<R: DeserializeOwned>(url: &str, form: web_sys::FormData) -> Result<R, ErrorBody> {
         let request = Request::post(url).body(form).map_err(|e| error(e.to_string()))?;
         finish(request.send().await).await
     }
@@ -126,19 +133,19 @@ mod server_side {
 
     const NOT_HERE: &str = "only available in the browser";
 
-    pub async fn get<R: DeserializeOwned>(_url: &str) -> Result<R, ApiError> {
+    pub async fn get<R: DeserializeOwned>(_url: &str) -> Result<R, ErrorBody> {
         Err(error(NOT_HERE))
     }
-    pub async fn post<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
+    pub async fn post<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ErrorBody> {
         Err(error(NOT_HERE))
     }
-    pub async fn patch<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
+    pub async fn patch<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ErrorBody> {
         Err(error(NOT_HERE))
     }
-    pub async fn put<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ApiError> {
+    pub async fn put<B: Serialize, R: DeserializeOwned>(_url: &str, _body: &B) -> Result<R, ErrorBody> {
         Err(error(NOT_HERE))
     }
-    pub async fn delete<R: DeserializeOwned>(_url: &str) -> Result<R, ApiError> {
+    pub async fn delete<R: DeserializeOwned>(_url: &str) -> Result<R, ErrorBody> {
         Err(error(NOT_HERE))
     }
     pub fn go_to(_path: &str) {}

@@ -1,9 +1,9 @@
-//! The product: pages, components, routes, and the types shared by the server and the WASM client.
+//! The product: pages, components and routes, rendered by the server and hydrated by the WASM
+//! client. What the two exchange is in the `contract` crate.
 
-pub mod api;
 pub mod backups;
+pub mod boot;
 pub mod client;
-pub mod session;
 pub mod pages;
 pub mod shell;
 pub mod theme;

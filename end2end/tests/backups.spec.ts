@@ -134,7 +134,7 @@ test('the database panel runs an integrity check, VACUUM and a checkpoint, each 
   await openDashboard(page, 'database');
   await expect(page.getByTestId('database')).toContainText('WAL');
   await page.getByTestId('db-integrity-check').click();
-  await expect(page.getByTestId('db-result')).toContainText(/Integrity check: ok\. \(\d+ ms\)/);
+  await expect(page.getByTestId('db-result')).toContainText(/Integrity check: both databases are ok\. \(\d+ ms\)/);
   await expect(page.getByTestId('last-check')).toContainText('ok');
   await page.getByTestId('db-vacuum').click();
   await expect(page.getByTestId('db-result')).toContainText('VACUUM done');

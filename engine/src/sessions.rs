@@ -63,7 +63,11 @@ impl SqliteSessionStore {
                 .update_columns([session::Column::Data, session::Column::ExpiryDate])
                 .to_owned()
         };
-        let result = session::Entity::insert(model).on_conflict(conflict).exec_without_returning(w.conn()).await.map_err(backend)?;
+        let result = session::Entity::insert(model)
+            .on_conflict(conflict)
+            .exec_without_returning(w.conn())
+            .await
+            .map_err(backend)?;
         Ok(result > 0)
     }
 }
@@ -106,7 +110,8 @@ impl SessionStore for SqliteSessionStore {
             .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
         let data = serde_json::from_slice(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
-        let expiry_date = OffsetDateTime::from_unix_timestamp(row.expiry_date).map_err(|e| Error::Decode(e.to_string()))?;
+        let expiry_date =
+            OffsetDateTime::from_unix_timestamp(row.expiry_date).map_err(|e| Error::Decode(e.to_string()))?;
         let record = Record { id: *id, data, expiry_date };
         self.remember(&record);
         Ok(Some(record))

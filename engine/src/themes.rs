@@ -1,38 +1,24 @@
-//! Saved themes and theme presets of each user, in the application database. The values are
-//! validated by the app's `ThemeChoice` before they get here; this layer stores the six strings.
+//! Saved themes and theme presets of each user, in the application database. Values arrive as a
+//! validated [`ThemeChoice`]; each option is stored as its name.
 
 use crate::{
-    DbError,
-    Database,
+    Database, DbError,
     entities::{theme_preset, user_theme},
 };
 use chrono::Utc;
+use contract::{
+    ClosedSet,
+    theme::{PresetView, ThemeChoice, code},
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::{Expr, OnConflict},
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, OnConflict},
 };
 
 /// Most presets one user may keep.
 pub const MAX_PRESETS: u64 = 20;
 /// Longest preset name, in characters.
 pub const MAX_PRESET_NAME: usize = 60;
-
-/// The six theme values, as their canonical strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThemeValues {
-    pub mode: String,
-    pub accent: String,
-    pub font: String,
-    pub gray: String,
-    pub radius: String,
-    pub layout: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preset {
-    pub id: i64,
-    pub name: String,
-    pub values: ThemeValues,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
@@ -54,17 +40,33 @@ impl From<sea_orm::DbErr> for ThemeError {
     }
 }
 
-/// The six values of a stored theme row.
-pub fn values_of_theme(m: &user_theme::Model) -> ThemeValues {
-    ThemeValues { mode: m.mode.clone(), accent: m.accent.clone(), font: m.font.clone(), gray: m.gray.clone(), radius: m.radius.clone(), layout: m.layout.clone() }
+/// The theme of a stored row. A row this binary cannot read (written by a newer version, say)
+/// counts as no saved theme.
+pub fn theme_of(m: &user_theme::Model) -> Option<ThemeChoice> {
+    ThemeChoice::from_strings(&m.mode, &m.accent, &m.font, &m.gray, &m.radius, &m.layout).ok()
 }
 
-fn preset_of(m: theme_preset::Model) -> Preset {
-    Preset {
-        id: m.id,
-        name: m.name,
-        values: ThemeValues { mode: m.mode, accent: m.accent, font: m.font, gray: m.gray, radius: m.radius, layout: m.layout },
-    }
+/// A stored preset as the API shows it, with its share code; `None` when it does not parse.
+fn preset_of(m: theme_preset::Model) -> Option<PresetView> {
+    let theme = ThemeChoice::from_strings(&m.mode, &m.accent, &m.font, &m.gray, &m.radius, &m.layout).ok()?;
+    Some(PresetView { id: m.id, name: m.name, code: code::encode(&theme), theme })
+}
+
+/// A preset just written that does not read back: a bug, not the user's mistake.
+fn unreadable(id: i64) -> ThemeError {
+    ThemeError::Db(DbError::Sql(sea_orm::DbErr::Custom(format!("preset {id} does not read back as a theme"))))
+}
+
+/// The six option names, as stored.
+fn names(theme: &ThemeChoice) -> [String; 6] {
+    [
+        theme.mode.as_str().into(),
+        theme.accent.to_value(),
+        theme.font.as_str().into(),
+        theme.gray.as_str().into(),
+        theme.radius.as_str().into(),
+        theme.layout.as_str().into(),
+    ]
 }
 
 /// A preset name: 1–60 characters, no control characters, trimmed.
@@ -92,29 +94,30 @@ impl Themes {
         Themes { db: app_db }
     }
 
-    pub async fn get(&self, user_id: i64) -> Result<Option<ThemeValues>, ThemeError> {
-        Ok(user_theme::Entity::find_by_id(user_id).one(self.db.reader()).await?.as_ref().map(values_of_theme))
+    pub async fn get(&self, user_id: i64) -> Result<Option<ThemeChoice>, ThemeError> {
+        Ok(user_theme::Entity::find_by_id(user_id).one(self.db.reader()).await?.as_ref().and_then(theme_of))
     }
 
-    pub async fn save(&self, user_id: i64, values: &ThemeValues) -> Result<(), ThemeError> {
-        self.upsert(user_id, values, true).await.map(|_| ())
+    pub async fn save(&self, user_id: i64, theme: &ThemeChoice) -> Result<(), ThemeError> {
+        self.upsert(user_id, theme, true).await.map(|_| ())
     }
 
     /// Saves only when the user has no saved theme yet (an anonymous choice imported at login).
     /// Returns whether it was saved.
-    pub async fn save_if_absent(&self, user_id: i64, values: &ThemeValues) -> Result<bool, ThemeError> {
-        self.upsert(user_id, values, false).await
+    pub async fn save_if_absent(&self, user_id: i64, theme: &ThemeChoice) -> Result<bool, ThemeError> {
+        self.upsert(user_id, theme, false).await
     }
 
-    async fn upsert(&self, user_id: i64, v: &ThemeValues, replace: bool) -> Result<bool, ThemeError> {
+    async fn upsert(&self, user_id: i64, theme: &ThemeChoice, replace: bool) -> Result<bool, ThemeError> {
+        let [mode, accent, font, gray, radius, layout] = names(theme);
         let model = user_theme::ActiveModel {
             user_id: Set(user_id),
-            mode: Set(v.mode.clone()),
-            accent: Set(v.accent.clone()),
-            font: Set(v.font.clone()),
-            gray: Set(v.gray.clone()),
-            radius: Set(v.radius.clone()),
-            layout: Set(v.layout.clone()),
+            mode: Set(mode),
+            accent: Set(accent),
+            font: Set(font),
+            gray: Set(gray),
+            radius: Set(radius),
+            layout: Set(layout),
             updated_at: Set(Utc::now()),
         };
         let conflict = if replace {
@@ -137,28 +140,35 @@ impl Themes {
         Ok(rows > 0)
     }
 
-    pub async fn presets(&self, user_id: i64) -> Result<Vec<Preset>, ThemeError> {
+    /// The user's presets, oldest first (one that no longer parses is left out).
+    pub async fn presets(&self, user_id: i64) -> Result<Vec<PresetView>, ThemeError> {
         Ok(theme_preset::Entity::find()
             .filter(theme_preset::Column::UserId.eq(user_id))
             .order_by_asc(theme_preset::Column::Id)
             .all(self.db.reader())
             .await?
             .into_iter()
-            .map(preset_of)
+            .filter_map(preset_of)
             .collect())
     }
 
     /// One preset of this user; another user's preset is "not found" (its existence never leaks).
-    pub async fn preset(&self, user_id: i64, id: i64) -> Result<Preset, ThemeError> {
+    pub async fn preset(&self, user_id: i64, id: i64) -> Result<PresetView, ThemeError> {
         theme_preset::Entity::find_by_id(id)
             .filter(theme_preset::Column::UserId.eq(user_id))
             .one(self.db.reader())
             .await?
-            .map(preset_of)
+            .and_then(preset_of)
             .ok_or(ThemeError::NotFound)
     }
 
-    async fn name_taken(&self, txn: &impl sea_orm::ConnectionTrait, user_id: i64, name: &str, except: Option<i64>) -> Result<bool, ThemeError> {
+    async fn name_taken(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        user_id: i64,
+        name: &str,
+        except: Option<i64>,
+    ) -> Result<bool, ThemeError> {
         let mut q = theme_preset::Entity::find()
             .filter(theme_preset::Column::UserId.eq(user_id))
             .filter(Expr::cust_with_values("name = ? COLLATE NOCASE", [name]));
@@ -168,7 +178,7 @@ impl Themes {
         Ok(q.count(txn).await? > 0)
     }
 
-    pub async fn create_preset(&self, user_id: i64, name: &str, v: &ThemeValues) -> Result<Preset, ThemeError> {
+    pub async fn create_preset(&self, user_id: i64, name: &str, theme: &ThemeChoice) -> Result<PresetView, ThemeError> {
         let name = parse_preset_name(name)?;
         let w = self.db.writer().await?;
         let txn = w.begin().await?;
@@ -180,15 +190,16 @@ impl Themes {
             return Err(ThemeError::DuplicateName(name));
         }
         let now = Utc::now();
+        let [mode, accent, font, gray, radius, layout] = names(theme);
         let model = theme_preset::ActiveModel {
             user_id: Set(user_id),
             name: Set(name),
-            mode: Set(v.mode.clone()),
-            accent: Set(v.accent.clone()),
-            font: Set(v.font.clone()),
-            gray: Set(v.gray.clone()),
-            radius: Set(v.radius.clone()),
-            layout: Set(v.layout.clone()),
+            mode: Set(mode),
+            accent: Set(accent),
+            font: Set(font),
+            gray: Set(gray),
+            radius: Set(radius),
+            layout: Set(layout),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -196,10 +207,11 @@ impl Themes {
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok(preset_of(model))
+        let id = model.id;
+        preset_of(model).ok_or_else(|| unreadable(id))
     }
 
-    pub async fn rename_preset(&self, user_id: i64, id: i64, name: &str) -> Result<Preset, ThemeError> {
+    pub async fn rename_preset(&self, user_id: i64, id: i64, name: &str) -> Result<PresetView, ThemeError> {
         let name = parse_preset_name(name)?;
         let w = self.db.writer().await?;
         let txn = w.begin().await?;
@@ -216,7 +228,7 @@ impl Themes {
         model.updated_at = Set(Utc::now());
         let updated = model.update(&txn).await?;
         txn.commit().await?;
-        Ok(preset_of(updated))
+        preset_of(updated).ok_or_else(|| unreadable(id))
     }
 
     pub async fn delete_preset(&self, user_id: i64, id: i64) -> Result<(), ThemeError> {

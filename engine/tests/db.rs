@@ -1,6 +1,6 @@
 //! The SQLite setup, against real files in WAL mode in a temporary folder.
 
-use engine::db::{Database, DbKind, PRAGMAS, POOL_READERS};
+use engine::db::{Database, DbKind, POOL_READERS, PRAGMAS};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use sqlx::Row;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Configuration from environment variables, each with a default (documented in the README).
 
-use engine::backup::{BackupConfig, BackupError, DEFAULT_RETENTION, DEFAULT_UPLOAD_MAX, Schedule};
+use engine::backup::{BackupConfig, BackupError, DEFAULT_RETENTION, DEFAULT_UPLOAD_MAX, Notifier, Schedule};
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -117,7 +117,11 @@ impl Settings {
             session_ttl_days: {
                 let days: u32 = parse(env, "SESSION_TTL_DAYS", "14", "expected a whole number of days from 1 to 3650")?;
                 if !(1..=3650).contains(&days) {
-                    return Err(invalid("SESSION_TTL_DAYS", &days.to_string(), "expected a whole number of days from 1 to 3650"));
+                    return Err(invalid(
+                        "SESSION_TTL_DAYS",
+                        &days.to_string(),
+                        "expected a whole number of days from 1 to 3650",
+                    ));
                 }
                 days
             },
@@ -132,7 +136,9 @@ impl Settings {
         })
     }
 
-    pub fn engine_config(&self) -> engine::EngineConfig {
+    /// Where the machinery keeps its state and how backups behave; `notifier` hears of backup
+    /// failures (the server's and the CLI's webhook, when `BACKUP_WEBHOOK_URL` is set).
+    pub fn engine_config(&self, notifier: Option<Notifier>) -> engine::EngineConfig {
         engine::EngineConfig {
             database_path: self.database_path.clone(),
             system_database_path: self.system_database_path.clone(),
@@ -142,9 +148,7 @@ impl Settings {
                 retention: self.backup_retention,
                 schedule: self.backup_schedule.clone(),
                 upload_max: self.backup_upload_max,
-                // Installed by the server and the CLI (`startup::engine_config`), which own the
-                // HTTP client.
-                notifier: None,
+                notifier,
             },
         }
     }
@@ -299,7 +303,8 @@ mod tests {
         assert_eq!(s.session_ttl_days, 14);
         assert!(s.signup_enabled);
         assert!(s.trusted_proxies.is_empty());
-        let s = Settings::from_source(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"), ("SIGNUP_ENABLED", "false")]).unwrap();
+        let s = Settings::from_source(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"), ("SIGNUP_ENABLED", "false")])
+            .unwrap();
         assert_eq!(s.trusted_proxies.len(), 2);
         assert!(!s.signup_enabled);
         assert_eq!(Settings::from_source(&[("TRUSTED_PROXIES", "nope")]).unwrap_err().name, "TRUSTED_PROXIES");
@@ -327,7 +332,7 @@ mod tests {
         assert_eq!(s.backup_webhook_url.unwrap().host_str(), Some("hooks.example.com"));
         let config = Settings::from_source(&[("BACKUP_RETENTION", "3"), ("BACKUP_SCHEDULE", "15 4 * * 0")])
             .unwrap()
-            .engine_config();
+            .engine_config(None);
         assert_eq!(config.backup.retention, 3);
         assert_eq!(config.backup.schedule.expression(), "15 4 * * 0");
     }

@@ -4,9 +4,11 @@ pub mod cli;
 pub mod config;
 pub mod housekeeping;
 pub mod http;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webhook;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -1,10 +1,15 @@
 //! `/backups/{id}`: one backup's details and its timeline.
 
-use super::types::{BackupDetail, human_bytes, human_ms, human_time};
 use crate::{
+    boot::{PageData, load_page_data},
     client,
     pages::Protected,
-    session::{PageData, load_page_data},
+};
+use contract::{
+    ClosedSet,
+    backup::BackupDetail,
+    format::{human_bytes, human_ms, human_time},
+    paths,
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -42,12 +47,12 @@ fn DetailRoot() -> impl IntoView {
         if wanted.is_some() && loaded != wanted {
             let id = wanted.unwrap_or_default();
             spawn_local(async move {
-                detail.set(Some(client::get::<BackupDetail>(&format!("/api/backups/{id}")).await.map_err(|e| e.error)));
+                detail.set(Some(client::get::<BackupDetail>(&paths::backup(id)).await.map_err(|e| e.error)));
             });
         }
     });
     view! {
-        <p><A href="/backups">"← All backups"</A></p>
+        <p><A href=paths::BACKUPS_PAGE>"← All backups"</A></p>
         {move || match detail.get() {
             None if id.get().is_none() => view! { <p class="alert error">"No such backup."</p> }.into_any(),
             None => view! { <p class="muted">"Loading…"</p> }.into_any(),
@@ -64,13 +69,20 @@ fn Detail(detail: BackupDetail) -> impl IntoView {
     let rows: Vec<(&str, String)> = vec![
         ("Status", b.status.as_str().to_string()),
         ("Trigger", b.trigger.as_str().to_string()),
-        ("Created", human_time(&b.created_at)),
-        ("Finished", b.finished_at.as_deref().map(human_time).unwrap_or_else(|| "—".into())),
+        ("Created", human_time(b.created_at)),
+        ("Finished", b.finished_at.map(human_time).unwrap_or_else(|| "—".into())),
         ("Size", b.size_bytes.map(human_bytes).unwrap_or_else(|| "—".into())),
         ("Duration", b.duration_ms.map(human_ms).unwrap_or_else(|| "—".into())),
         ("Copy", b.copy_ms.map(human_ms).unwrap_or_else(|| "—".into())),
         ("Verification", b.verify_ms.map(human_ms).unwrap_or_else(|| "—".into())),
-        ("Integrity check", match b.integrity_ok { Some(true) => "ok".into(), Some(false) => "failed".into(), None => "—".into() }),
+        (
+            "Integrity check",
+            match b.integrity_ok {
+                Some(true) => "ok".into(),
+                Some(false) => "failed".into(),
+                None => "—".into(),
+            },
+        ),
         ("SHA-256", b.sha256.clone().unwrap_or_else(|| "—".into())),
         ("Downloads", b.download_count.to_string()),
         ("File on disk", if detail.file_present { "yes".into() } else { "no".into() }),
@@ -82,17 +94,17 @@ fn Detail(detail: BackupDetail) -> impl IntoView {
             <dl class="facts">
                 {rows.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
-            {(b.is_available() && detail.file_present).then(|| view! {
-                <a class="button secondary" href=format!("/backups/{}/download", b.filename) download>"Download"</a>
+            {(b.has_file() && detail.file_present).then(|| view! {
+                <a class="button secondary" href=paths::backup_download(&b.filename) download>"Download"</a>
             })}
         </section>
         <section class="card">
             <h2>"Timeline"</h2>
             <ol class="timeline" data-testid="timeline">
                 {detail.events.into_iter().map(|e| view! {
-                    <li data-kind=e.kind.clone()>
-                        <span class="when">{human_time(&e.at)}</span>
-                        <strong>{e.kind.clone()}</strong>
+                    <li data-kind=e.kind.as_str()>
+                        <span class="when">{human_time(e.at)}</span>
+                        <strong>{e.kind.as_str()}</strong>
                         {e.detail.map(|d| view! { <span class="muted">" — " {d}</span> })}
                     </li>
                 }).collect_view()}

@@ -1,10 +1,8 @@
-//! The staff backup dashboard (`/backups`, `/backups/{id}`) and the types it shares with the
-//! server.
+//! The staff backup dashboard (`/backups`, `/backups/{id}`). What it exchanges with the server
+//! is in `contract::backup`.
 
-pub mod cron_words;
 mod dashboard;
 mod detail;
-pub mod types;
 
 pub use dashboard::BackupsPage;
 pub use detail::BackupDetailPage;

@@ -2,10 +2,15 @@
 //! login or logout the page is loaded afresh so the server renders the new session (and theme).
 
 use crate::{
-    api::{LoginRequest, PasswordChangeRequest, ProfileUpdateRequest, SetupRequest, SignupRequest, UserResponse, UserView},
+    boot::{safe_next, use_boot},
     client,
     pages::Protected,
-    session::{safe_next, use_boot},
+};
+use contract::{
+    accounts::{
+        LoginRequest, PasswordChangeRequest, ProfileUpdateRequest, SetupRequest, SignupRequest, UserResponse, UserView,
+    },
+    paths,
 };
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -72,7 +77,7 @@ pub fn LoginPage() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let body = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
-        form.post_then_go("/api/login", body, safe_next(query.read_untracked().get("next")));
+        form.post_then_go(paths::LOGIN, body, safe_next(query.read_untracked().get("next")));
     };
 
     view! {
@@ -116,7 +121,7 @@ pub fn SignupPage() -> impl IntoView {
             password: password.get_untracked(),
             display_name: (!name.trim().is_empty()).then_some(name),
         };
-        form.post_then_go("/api/signup", body, "/profile".into());
+        form.post_then_go(paths::SIGNUP, body, "/profile".into());
     };
 
     view! {
@@ -174,7 +179,7 @@ pub fn SetupPage() -> impl IntoView {
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        form.post_then_go("/api/setup", body, "/".into());
+        form.post_then_go(paths::SETUP, body, "/".into());
     };
 
     view! {
@@ -237,7 +242,10 @@ fn ProfileForms() -> impl IntoView {
 #[component]
 fn Avatar(user: RwSignal<UserView>) -> impl IntoView {
     move || match user.with(|u| u.avatar_url.clone()) {
-        Some(url) => view! { <img class="avatar" src=url alt="Your avatar" data-testid="avatar" width="72" height="72" /> }.into_any(),
+        Some(url) => {
+            view! { <img class="avatar" src=url alt="Your avatar" data-testid="avatar" width="72" height="72" /> }
+                .into_any()
+        }
         None => {
             let initial = user.with(|u| u.username.chars().next().unwrap_or('?').to_ascii_uppercase());
             view! { <span class="avatar avatar-initial" aria-hidden="true">{initial.to_string()}</span> }.into_any()
@@ -256,9 +264,12 @@ fn DetailsForm(user: RwSignal<UserView>, initial: UserView) -> impl IntoView {
         ev.prevent_default();
         error.set(None);
         saved.set(false);
-        let body = ProfileUpdateRequest { display_name: Some(display_name.get_untracked()), email: Some(email.get_untracked()) };
+        let body = ProfileUpdateRequest {
+            display_name: Some(display_name.get_untracked()),
+            email: Some(email.get_untracked()),
+        };
         spawn_local(async move {
-            match client::patch::<_, UserResponse>("/api/profile", &body).await {
+            match client::patch::<_, UserResponse>(paths::PROFILE, &body).await {
                 Ok(r) => {
                     user.set(r.user);
                     saved.set(true);
@@ -308,7 +319,7 @@ fn AvatarForm(user: RwSignal<UserView>) -> impl IntoView {
             }
             pending.set(true);
             spawn_local(async move {
-                match client::post_form::<UserResponse>("/api/profile/avatar", form).await {
+                match client::post_form::<UserResponse>(paths::PROFILE_AVATAR, form).await {
                     Ok(r) => user.set(r.user),
                     Err(e) => error.set(Some(e.error)),
                 }
@@ -344,9 +355,10 @@ fn PasswordForm() -> impl IntoView {
         ev.prevent_default();
         error.set(None);
         saved.set(false);
-        let body = PasswordChangeRequest { current_password: current.get_untracked(), new_password: new.get_untracked() };
+        let body =
+            PasswordChangeRequest { current_password: current.get_untracked(), new_password: new.get_untracked() };
         spawn_local(async move {
-            match client::post::<_, UserResponse>("/api/profile/password", &body).await {
+            match client::post::<_, UserResponse>(paths::PROFILE_PASSWORD, &body).await {
                 Ok(_) => {
                     saved.set(true);
                     current.set(String::new());

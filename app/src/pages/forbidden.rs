@@ -1,4 +1,4 @@
-use crate::session::use_boot;
+use crate::boot::use_boot;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_location};
@@ -26,33 +26,22 @@ pub fn Forbidden() -> impl IntoView {
 pub fn Protected(#[prop(optional)] staff: bool, children: ChildrenFn) -> impl IntoView {
     let boot = use_boot();
     let location = use_location();
-    move || {
-        match &boot.user {
-            None => {
-                let here = format!("{}{}", location.pathname.get(), location.search.get());
-                let target = format!("/login?next={}", js_encode(&here));
-                view! { <Redirect path=target /> }.into_any()
-            }
-            Some(user) if staff && !user.is_staff => view! { <Forbidden /> }.into_any(),
-            Some(_) => children().into_any(),
+    move || match &boot.user {
+        None => {
+            let here = format!("{}{}", location.pathname.get(), location.search.get());
+            let target = contract::paths::login_with_next(&here);
+            view! { <Redirect path=target /> }.into_any()
         }
+        Some(user) if staff && !user.is_staff => view! { <Forbidden /> }.into_any(),
+        Some(_) => children().into_any(),
     }
-}
-
-fn js_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The whole 403 document the server's access guard sends for a staff page: static HTML in the
 /// site's look, without the client (there is nothing to interact with).
 #[cfg(feature = "ssr")]
 pub fn forbidden_document<B>(req: &http::Request<B>) -> String {
-    use crate::session::Boot;
+    use crate::boot::Boot;
     let boot = req.extensions().get::<Boot>().cloned().unwrap_or_default();
     let owner = Owner::new();
     owner.with(|| {

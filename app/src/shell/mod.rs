@@ -4,17 +4,18 @@ mod nav;
 mod routes;
 
 use crate::{
+    boot::{BOOT_SCRIPT_ID, Boot, PAGE_SCRIPT_ID, load_boot, load_page_data},
     pages::{AboutPage, HomePage, NotFound},
-    session::{BOOT_SCRIPT_ID, Boot, PAGE_SCRIPT_ID, load_boot, load_page_data},
     theme::{ThemeChoice, state::provide_theme_state},
 };
-use routes::{BackupDetailRoute, BackupsRoute, LoginRoute, ProfileRoute, SetupRoute, SignupRoute, ThemeRoute};
+use contract::access::Access;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     Lazy, ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
+use routes::{BackupDetailRoute, BackupsRoute, LoginRoute, ProfileRoute, SetupRoute, SignupRoute, ThemeRoute};
 
 /// The attributes of `<html>` that depend on the visitor, known before the first byte is sent.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +29,8 @@ impl HtmlAttributes {
     }
 
     pub fn from_theme(theme: &ThemeChoice) -> Self {
-        let mut pairs: Vec<(&'static str, String)> = theme.data_attributes().iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let mut pairs: Vec<(&'static str, String)> =
+            theme.data_attributes().iter().map(|(k, v)| (*k, v.to_string())).collect();
         let style = theme.inline_style();
         if !style.is_empty() {
             pairs.push(("style", style));
@@ -100,6 +102,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Who may see each page of [`App`], by its route pattern. The server mounts each page behind
+/// the guard of its level and refuses to start when a page is missing here; the pages themselves
+/// also check (`Protected`) for navigation inside the browser.
+pub const PAGE_ACCESS: &[(&str, Access)] = &[
+    ("/", Access::Public),
+    ("/about", Access::Public),
+    ("/login", Access::Public),
+    ("/signup", Access::Public),
+    ("/setup", Access::Public),
+    ("/profile", Access::SignedIn),
+    ("/theme", Access::Public),
+    ("/backups", Access::Staff),
+    ("/backups/{id}", Access::Staff),
+];
+
+/// The access level of a page route as the server lists it (`None`: undeclared).
+pub fn page_access(path: &str) -> Option<Access> {
+    PAGE_ACCESS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }
 
 #[component]

@@ -1,4 +1,8 @@
-use crate::{client, session::use_boot, theme::{ThemePanel, state::clear_local_copy}};
+use crate::{
+    boot::use_boot,
+    client,
+    theme::{ThemePanel, state::clear_local_copy},
+};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
@@ -9,7 +13,7 @@ pub fn NavBar() -> impl IntoView {
     let panel_open = RwSignal::new(false);
     let log_out = move |_| {
         spawn_local(async move {
-            let _ = client::post::<_, ()>("/api/logout", &()).await;
+            let _ = client::post::<_, ()>(contract::paths::LOGOUT, &()).await;
             clear_local_copy();
             client::go_to("/");
         });

@@ -1,16 +1,22 @@
 //! "Copy CSS": a theme as CSS custom properties, ready to paste into another stylesheet.
 
 use super::{
-    choice::{Font, Radius, ThemeChoice},
+    Font, Radius, ThemeChoice,
     color::text_on,
     palette::{SHADES, Scheme, gray_scale, page_background, surface, text},
 };
 
 pub fn font_stack(font: Font) -> &'static str {
     match font {
-        Font::SansSerif => "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", \"DejaVu Sans\", Arial, sans-serif",
-        Font::Serif => "\"Iowan Old Style\", \"Palatino Linotype\", Palatino, Georgia, \"DejaVu Serif\", \"Times New Roman\", serif",
-        Font::Monospace => "ui-monospace, \"SFMono-Regular\", Menlo, Consolas, \"DejaVu Sans Mono\", \"Liberation Mono\", monospace",
+        Font::SansSerif => {
+            "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", \"DejaVu Sans\", Arial, sans-serif"
+        }
+        Font::Serif => {
+            "\"Iowan Old Style\", \"Palatino Linotype\", Palatino, Georgia, \"DejaVu Serif\", \"Times New Roman\", serif"
+        }
+        Font::Monospace => {
+            "ui-monospace, \"SFMono-Regular\", Menlo, Consolas, \"DejaVu Sans Mono\", \"Liberation Mono\", monospace"
+        }
         Font::Comic => "\"Comic Neue\", \"Comic Sans MS\", \"Chalkboard SE\", cursive",
     }
 }
@@ -53,9 +59,9 @@ pub fn to_css(theme: &ThemeChoice) -> String {
         css.push_str(&format!("  --g-{shade}: #{value:06x};\n"));
     }
     match theme.mode {
-        super::choice::ColorMode::Light => css.push_str(&scheme_block(theme, Scheme::Light)),
-        super::choice::ColorMode::Dark => css.push_str(&scheme_block(theme, Scheme::Dark)),
-        super::choice::ColorMode::System => {
+        super::ColorMode::Light => css.push_str(&scheme_block(theme, Scheme::Light)),
+        super::ColorMode::Dark => css.push_str(&scheme_block(theme, Scheme::Dark)),
+        super::ColorMode::System => {
             css.push_str(&scheme_block(theme, Scheme::Light));
             css.push_str("}\n@media (prefers-color-scheme: dark) {\n  :root {\n");
             css.push_str(&scheme_block(theme, Scheme::Dark).replace("  --", "    --"));

@@ -1,22 +1,21 @@
-//! The theme: its options (closed sets shared by server and client), contrast rules, share codes,
-//! CSS export, and the customizer.
+//! The theme in the interface: palettes and contrast rules, CSS export, the browser's copy, and
+//! the customizer. The options themselves, colours and share codes are shared with the server
+//! (`contract::theme`).
 
-mod choice;
-pub mod code;
-pub mod color;
 pub mod css;
 mod customizer;
 pub mod palette;
 pub mod state;
 
-pub use choice::{Accent, ColorMode, Font, Gray, Layout, NamedAccent, Radius, ThemeChoice, ThemeFieldError};
+pub use contract::theme::{
+    Accent, ColorMode, Font, Gray, Layout, NamedAccent, Radius, THEME_COOKIE, ThemeChoice, ThemeFieldError,
+    ThemeOption, code, color,
+};
 pub use customizer::{Customizer, ThemePage, ThemePanel};
 
 use color::{contrast, text_on};
 use palette::{Scheme, page_background};
 
-/// Name of the cookie that mirrors an anonymous visitor's theme (a share code) for the server.
-pub const THEME_COOKIE: &str = "smallstack_theme";
 /// localStorage key of the browser's copy of the theme.
 pub const THEME_STORAGE_KEY: &str = "smallstack.theme";
 

@@ -3,7 +3,7 @@
 //! reads), and following changes made in other tabs.
 
 use super::{ThemeChoice, code};
-use crate::session::Boot;
+use crate::boot::Boot;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy)]
@@ -76,12 +76,12 @@ mod browser {
         let saved = state.saved.get_untracked();
         if state.signed_in {
             store_locally(&saved);
-        } else if !has_theme_cookie() {
-            if let Ok(local) = LocalStorage::get::<ThemeChoice>(THEME_STORAGE_KEY) {
-                state.saved.set(local);
-                state.draft.set(local);
-                store_locally(&local);
-            }
+        } else if !has_theme_cookie()
+            && let Ok(local) = LocalStorage::get::<ThemeChoice>(THEME_STORAGE_KEY)
+        {
+            state.saved.set(local);
+            state.draft.set(local);
+            store_locally(&local);
         }
 
         Effect::new(move |_| apply_to_document(&state.draft.get()));
@@ -89,9 +89,10 @@ mod browser {
         if let Some(window) = web_sys::window() {
             if let Ok(Some(query)) = window.match_media("(prefers-color-scheme: dark)") {
                 state.prefers_dark.set(query.matches());
-                let on_change = Closure::<dyn Fn(web_sys::MediaQueryListEvent)>::new(move |e: web_sys::MediaQueryListEvent| {
-                    state.prefers_dark.set(e.matches());
-                });
+                let on_change =
+                    Closure::<dyn Fn(web_sys::MediaQueryListEvent)>::new(move |e: web_sys::MediaQueryListEvent| {
+                        state.prefers_dark.set(e.matches());
+                    });
                 let _ = query.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
                 on_change.forget();
             }
@@ -100,7 +101,8 @@ mod browser {
                 if e.key().as_deref() != Some(THEME_STORAGE_KEY) {
                     return;
                 }
-                let theme = e.new_value().and_then(|v| serde_json::from_str::<ThemeChoice>(&v).ok()).unwrap_or_default();
+                let theme =
+                    e.new_value().and_then(|v| serde_json::from_str::<ThemeChoice>(&v).ok()).unwrap_or_default();
                 let was_previewing = state.saved.get_untracked() != state.draft.get_untracked();
                 state.saved.set(theme);
                 if !was_previewing {
@@ -143,7 +145,8 @@ mod browser {
     pub fn store_locally(theme: &ThemeChoice) {
         let _ = LocalStorage::set(THEME_STORAGE_KEY, theme);
         if let Some(doc) = html_document() {
-            let _ = doc.set_cookie(&format!("{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", cookie_value(theme)));
+            let _ = doc
+                .set_cookie(&format!("{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", cookie_value(theme)));
         }
     }
 

@@ -185,7 +185,14 @@ mod tests {
     fn only_server_chosen_names_map_to_paths() {
         let root = Path::new("/m");
         assert!(stored_path(root, "0123456789abcdef0123456789abcdef.png").is_some());
-        for bad in ["../etc/passwd", "x.png", "0123456789abcdef0123456789abcdef.svg", "0123456789ABCDEF0123456789abcdef.png", "0123456789abcdef0123456789abcdef.png/..", ""] {
+        for bad in [
+            "../etc/passwd",
+            "x.png",
+            "0123456789abcdef0123456789abcdef.svg",
+            "0123456789ABCDEF0123456789abcdef.png",
+            "0123456789abcdef0123456789abcdef.png/..",
+            "",
+        ] {
             assert!(stored_path(root, bad).is_none(), "{bad}");
         }
     }

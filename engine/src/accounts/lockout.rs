@@ -56,7 +56,12 @@ impl Lockout {
     }
 
     /// Counts a failure; returns the status after it (locked on the fifth within the window).
-    pub async fn record_failure(&self, username: &str, ip: &str, now: DateTime<Utc>) -> Result<LockoutStatus, AccountError> {
+    pub async fn record_failure(
+        &self,
+        username: &str,
+        ip: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LockoutStatus, AccountError> {
         let id = (key(username), ip.to_string());
         let w = self.db.writer().await?;
         let txn = w.begin().await?;
@@ -77,7 +82,11 @@ impl Lockout {
         })
         .on_conflict(
             OnConflict::columns([login_failure::Column::Username, login_failure::Column::Ip])
-                .update_columns([login_failure::Column::Failures, login_failure::Column::FirstFailedAt, login_failure::Column::LockedUntil])
+                .update_columns([
+                    login_failure::Column::Failures,
+                    login_failure::Column::FirstFailedAt,
+                    login_failure::Column::LockedUntil,
+                ])
                 .to_owned(),
         )
         .exec(&txn)

@@ -68,9 +68,15 @@ impl Accounts {
     }
 
     /// Checks that a username and email are not taken by another user (letter case ignored).
-    async fn ensure_free(&self, username: Option<&Username>, email: Option<&Email>, except: Option<i64>) -> Result<(), AccountError> {
+    async fn ensure_free(
+        &self,
+        username: Option<&Username>,
+        email: Option<&Email>,
+        except: Option<i64>,
+    ) -> Result<(), AccountError> {
         if let Some(username) = username {
-            let mut q = user::Entity::find().filter(Expr::cust_with_values("username = ? COLLATE NOCASE", [username.as_str()]));
+            let mut q =
+                user::Entity::find().filter(Expr::cust_with_values("username = ? COLLATE NOCASE", [username.as_str()]));
             if let Some(id) = except {
                 q = q.filter(user::Column::Id.ne(id));
             }
@@ -79,7 +85,8 @@ impl Accounts {
             }
         }
         if let Some(email) = email {
-            let mut q = user::Entity::find().filter(Expr::cust_with_values("email = ? COLLATE NOCASE", [email.as_str()]));
+            let mut q =
+                user::Entity::find().filter(Expr::cust_with_values("email = ? COLLATE NOCASE", [email.as_str()]));
             if let Some(id) = except {
                 q = q.filter(user::Column::Id.ne(id));
             }
@@ -95,7 +102,10 @@ impl Accounts {
     }
 
     /// A user and their saved theme in one query (every page a signed-in user loads needs both).
-    pub async fn get_with_theme(&self, id: i64) -> Result<Option<(user::Model, Option<user_theme::Model>)>, AccountError> {
+    pub async fn get_with_theme(
+        &self,
+        id: i64,
+    ) -> Result<Option<(user::Model, Option<user_theme::Model>)>, AccountError> {
         Ok(user::Entity::find_by_id(id).find_also_related(user_theme::Entity).one(self.db.reader()).await?)
     }
 
@@ -164,7 +174,7 @@ impl Accounts {
         if let Some(email) = update.email {
             model.email = Set(email.as_str().to_string());
         }
-        Ok(model.update(w.conn()).await.map_err(unique_violation)?)
+        model.update(w.conn()).await.map_err(unique_violation)
     }
 
     /// Changes a password after checking the current one.

@@ -17,14 +17,16 @@ impl Username {
             return Err(invalid("username is required"));
         }
         let count = value.chars().count();
-        if count < Self::MIN || count > Self::MAX {
+        if !(Self::MIN..=Self::MAX).contains(&count) {
             return Err(invalid(&format!("username must be {}–{} characters long", Self::MIN, Self::MAX)));
         }
         if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-            let shown = if bad.is_control() || bad.is_whitespace() { format!("U+{:04X}", bad as u32) } else { format!("'{bad}'") };
-            return Err(invalid(&format!(
-                "username may contain only letters a–z, digits and . _ - (found {shown})"
-            )));
+            let shown = if bad.is_control() || bad.is_whitespace() {
+                format!("U+{:04X}", bad as u32)
+            } else {
+                format!("'{bad}'")
+            };
+            return Err(invalid(&format!("username may contain only letters a–z, digits and . _ - (found {shown})")));
         }
         Ok(Username(value.to_string()))
     }
@@ -97,10 +99,16 @@ impl Password {
     pub fn parse_field(raw: &str, field: &'static str) -> Result<Self, AccountError> {
         let count = raw.chars().count();
         if count < Self::MIN {
-            return Err(AccountError::invalid(field, format!("password must be at least {} characters long", Self::MIN)));
+            return Err(AccountError::invalid(
+                field,
+                format!("password must be at least {} characters long", Self::MIN),
+            ));
         }
         if count > Self::MAX {
-            return Err(AccountError::invalid(field, format!("password must be at most {} characters long", Self::MAX)));
+            return Err(AccountError::invalid(
+                field,
+                format!("password must be at most {} characters long", Self::MAX),
+            ));
         }
         Ok(Password(raw.to_string()))
     }
@@ -120,10 +128,18 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, AccountError> {
         let value = raw.trim();
         if value.chars().count() > Self::MAX {
-            return Err(AccountError::invalid("display_name", format!("display name must be at most {} characters", Self::MAX)));
+            return Err(AccountError::invalid(
+                "display_name",
+                format!("display name must be at most {} characters", Self::MAX),
+            ));
         }
-        if value.chars().any(|c| c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
-            return Err(AccountError::invalid("display_name", "display name must not contain control or direction-override characters"));
+        if value.chars().any(|c| {
+            c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        }) {
+            return Err(AccountError::invalid(
+                "display_name",
+                "display name must not contain control or direction-override characters",
+            ));
         }
         Ok(DisplayName(value.to_string()))
     }
@@ -140,7 +156,17 @@ mod tests {
     #[test]
     fn usernames() {
         assert_eq!(Username::parse("  alice_01.b-c ").unwrap().as_str(), "alice_01.b-c");
-        for bad in ["", "ab", &"a".repeat(151), &"x".repeat(10_000), "al ice", "аlice" /* Cyrillic а */, "bob\u{0}", "a'; DROP TABLE users;--", "<script>"] {
+        for bad in [
+            "",
+            "ab",
+            &"a".repeat(151),
+            &"x".repeat(10_000),
+            "al ice",
+            "аlice", /* Cyrillic а */
+            "bob\u{0}",
+            "a'; DROP TABLE users;--",
+            "<script>",
+        ] {
             assert!(matches!(Username::parse(bad), Err(AccountError::Invalid { field: "username", .. })), "{bad:?}");
         }
         assert!(Username::parse(&"a".repeat(150)).is_ok());
@@ -149,7 +175,18 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(Email::parse("Alice@Example.COM").unwrap().as_str(), "alice@example.com");
-        for bad in ["", "alice", "alice@", "@example.com", "alice@example", "a b@example.com", "alice@exa mple.com", "a@b@c.com", "alice@.com", "x\u{7}@e.com"] {
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@example",
+            "a b@example.com",
+            "alice@exa mple.com",
+            "a@b@c.com",
+            "alice@.com",
+            "x\u{7}@e.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -4,12 +4,14 @@
 use super::{BackupError, BackupEvent, BackupRecord, EventKind, Status, Trigger};
 use crate::{
     Database,
-    entities::{backup, backup_event, setting},
+    entities::{backup, backup_event},
+    settings::SettingsStore,
 };
 use chrono::{DateTime, Utc};
+use contract::ClosedSet;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use std::{
     path::Path,
@@ -19,6 +21,7 @@ use std::{
 #[derive(Clone, Debug)]
 pub(crate) struct Catalogue {
     db: Database,
+    settings: SettingsStore,
     /// Every record and setting, as of the system database's `data_version` they were read at.
     /// The dashboard needs all of them on every view; reading (and parsing) them each time was
     /// most of its cost. One cheap `PRAGMA data_version` tells whether any connection, in this
@@ -48,9 +51,60 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+fn unsigned(v: Option<i64>) -> Option<u64> {
+    v.map(|v| u64::try_from(v).unwrap_or(0))
+}
+
+/// A stored closed-set value; one this binary does not know means the row was not written by it.
+fn stored<T: ClosedSet>(what: &str, id: i64, raw: &str) -> Result<T, DbErr> {
+    raw.parse().map_err(|_| DbErr::Custom(format!("{what} {id}: unknown value {raw:?} (allowed: {})", T::allowed())))
+}
+
+/// The one mapping from a stored row to the record the engine returns and the API sends.
+impl TryFrom<backup::Model> for BackupRecord {
+    type Error = DbErr;
+
+    fn try_from(m: backup::Model) -> Result<Self, DbErr> {
+        Ok(BackupRecord {
+            status: stored("backup", m.id, &m.status)?,
+            trigger: stored("backup", m.id, &m.trigger)?,
+            id: m.id,
+            filename: m.filename,
+            created_at: m.created_at,
+            finished_at: m.finished_at,
+            size_bytes: unsigned(m.size_bytes),
+            duration_ms: unsigned(m.duration_ms),
+            copy_ms: unsigned(m.copy_ms),
+            verify_ms: unsigned(m.verify_ms),
+            error: m.error,
+            sha256: m.sha256,
+            integrity_ok: m.integrity_ok,
+            pruned_at: m.pruned_at,
+            deleted_at: m.deleted_at,
+            download_count: u64::try_from(m.download_count).unwrap_or(0),
+            last_downloaded_at: m.last_downloaded_at,
+            restored_at: m.restored_at,
+        })
+    }
+}
+
+impl TryFrom<backup_event::Model> for BackupEvent {
+    type Error = DbErr;
+
+    fn try_from(m: backup_event::Model) -> Result<Self, DbErr> {
+        Ok(BackupEvent {
+            kind: stored("backup event", m.id, &m.kind)?,
+            id: m.id,
+            backup_id: m.backup_id,
+            at: m.at,
+            detail: m.detail,
+        })
+    }
+}
+
 impl Catalogue {
     pub(crate) fn new(db: Database) -> Self {
-        Catalogue { db, snapshot: Arc::default() }
+        Catalogue { settings: SettingsStore::new(db.clone()), db, snapshot: Arc::default() }
     }
 
     async fn snapshot(&self) -> Result<Arc<Snapshot>, BackupError> {
@@ -62,7 +116,7 @@ impl Catalogue {
         }
         let rows = backup::Entity::find().order_by_desc(backup::Column::Id).all(self.db.reader()).await?;
         let records = rows.into_iter().map(BackupRecord::try_from).collect::<Result<_, _>>()?;
-        let settings = setting::Entity::find().all(self.db.reader()).await?.into_iter().map(|s| (s.key, s.value)).collect();
+        let settings = self.settings.all().await?;
         let snapshot = Arc::new(Snapshot { version, records, settings });
         if let Ok(mut current) = self.snapshot.lock() {
             *current = Some(snapshot.clone());
@@ -272,25 +326,10 @@ impl Catalogue {
     }
 
     pub(crate) async fn set_setting(&self, key: &str, value: &str) -> Result<(), BackupError> {
-        let w = self.db.writer().await?;
-        setting::Entity::insert(setting::ActiveModel {
-            key: Set(key.to_string()),
-            value: Set(value.to_string()),
-            updated_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            OnConflict::column(setting::Column::Key)
-                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec_without_returning(w.conn())
-        .await?;
-        Ok(())
+        Ok(self.settings.set(key, value).await?)
     }
 
     pub(crate) async fn remove_setting(&self, key: &str) -> Result<(), BackupError> {
-        let w = self.db.writer().await?;
-        setting::Entity::delete_by_id(key).exec(w.conn()).await?;
-        Ok(())
+        Ok(self.settings.remove(key).await?)
     }
 }

@@ -1,4 +1,5 @@
 use crate::DbError;
+use contract::{ClosedSet, format::human_bytes};
 use std::path::PathBuf;
 
 /// Why a backup operation did not happen or did not succeed. The variants are chosen so the HTTP
@@ -14,7 +15,7 @@ pub enum BackupError {
     NotFound(String),
     /// The catalogue knows the backup but its file is gone: pruned, deleted, or never made
     /// because the backup failed (HTTP 404, or 410).
-    #[error("backup {id} has no file: it is {status}")]
+    #[error("backup {id} has no file: it is {}", status.as_str())]
     NoFile { id: i64, status: super::Status },
     /// A backup name from outside is not `db-YYYYMMDD-HHMMSS(-N).sqlite3`; no file was opened
     /// (HTTP 404 for downloads, 422 elsewhere).
@@ -25,18 +26,24 @@ pub enum BackupError {
     #[error("{reason}")]
     Invalid { reason: String },
     /// An upload is larger than `BACKUP_UPLOAD_MAX` (HTTP 413).
-    #[error("the file is larger than the upload limit of {limit} bytes ({})", super::human_bytes(*.limit))]
+    #[error("the file is larger than the upload limit of {limit} bytes ({})", human_bytes(*.limit))]
     TooLarge { limit: u64 },
     /// `BACKUP_DIR`'s filesystem lacks room for the copy (HTTP 500/507; the record says failed).
     #[error(
         "not enough free space in {}: this needs {needed} bytes ({}), {what}, but only {available} bytes ({}) are available",
-        dir.display(), super::human_bytes(*.needed), super::human_bytes(*.available)
+        dir.display(), human_bytes(*.needed), human_bytes(*.available)
     )]
     NoSpace { dir: PathBuf, needed: u64, available: u64, what: String },
     /// A schedule that is not a five-field cron expression nor `off`; the parser's reason
     /// (HTTP 422). The previous schedule stays.
     #[error("invalid schedule: {0}")]
     InvalidSchedule(String),
+    /// A retention over the limit (HTTP 422). Nothing changes.
+    #[error("retention must be 0 (keep all) to {max}, not {value}")]
+    InvalidRetention { value: u32, max: u32 },
+    /// A settings change that names nothing to change (HTTP 422).
+    #[error("nothing to change: send schedule and/or retention")]
+    NothingToChange,
     /// The process is stopping: a running backup was cancelled (its record says failed and its
     /// temporary file is gone), or a new one was refused (HTTP 503).
     #[error("cancelled: the process is shutting down")]
@@ -84,6 +91,8 @@ impl BackupError {
                 | BackupError::Invalid { .. }
                 | BackupError::TooLarge { .. }
                 | BackupError::InvalidSchedule(_)
+                | BackupError::InvalidRetention { .. }
+                | BackupError::NothingToChange
         )
     }
 }

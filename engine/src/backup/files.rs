@@ -1,8 +1,9 @@
 //! Files in `BACKUP_DIR`: the lock, temporary names, free space, publishing a finished file
 //! under its final name, and checksums.
 
-use super::{BackupError, BackupName, Reporter, human_bytes, progress::Phase, progress::Unit};
+use super::{BackupError, BackupName, Phase, Reporter, Unit};
 use chrono::{DateTime, Utc};
+use contract::format::human_bytes;
 use sha2::{Digest, Sha256};
 use std::{
     fs::{File, OpenOptions, TryLockError},
@@ -123,15 +124,9 @@ pub(crate) fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
-pub(crate) fn wal_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
-}
-
 /// The space a copy of the database at `path` needs: the file plus its WAL (before the +10 %).
 pub(crate) fn database_bytes(path: &Path) -> (u64, u64) {
-    (file_len(path), file_len(&wal_path(path)))
+    (file_len(path), file_len(&crate::db::wal_path(path)))
 }
 
 pub(crate) fn describe_database_size(db: u64, wal: u64) -> String {

@@ -2,10 +2,11 @@
 
 use super::{
     BackupEngine, BackupError, BackupName, BackupRecord, EventKind, FileCheck, Operation, Phase, Reporter, Trigger,
-    blocking, detached, elapsed_ms, files, human_bytes, sqlite,
+    blocking, detached, elapsed_ms, files, sqlite,
 };
 use crate::{Database, DbKind, migrations};
 use chrono::Utc;
+use contract::format::human_bytes;
 use serde::Serialize;
 use std::{
     path::{Path, PathBuf},
@@ -70,8 +71,7 @@ impl BackupEngine {
     }
 
     async fn restore_now(&self, source: RestoreSource) -> Result<RestoreOutcome, BackupError> {
-        self.refuse_if_stopping()?;
-        let _lock = self.lock()?;
+        let _lock = self.lock_unless_stopping()?;
         let reporter = self.reporter(Operation::Restore);
         let result = self.restore_locked(source, &reporter).await;
         match &result {
@@ -220,7 +220,7 @@ impl BackupEngine {
         // From here on, in-process writes wait (then get WritesHeld) until the restore is done.
         let hold = self.inner.app_db.write_gate().hold().await;
         let safety = self
-            .snapshot(Trigger::PreRestore, &reporter.nested(Phase::SafetyBackup))
+            .snapshot(Trigger::PreRestore, &reporter.nested(Phase::SafetyBackup), None)
             .await
             .map_err(|e| BackupError::Failed(format!("the safety backup failed, so nothing was restored: {e}")))?;
         self.copy_into_live(staged, reporter).await?;

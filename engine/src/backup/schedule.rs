@@ -79,11 +79,14 @@ impl Schedule {
         out
     }
 
-    /// In words, e.g. "At 02:00 (UTC)", or "Not scheduled".
+    /// In words, the one wording the dashboard, the CLI and the log use: "daily at 02:00 UTC",
+    /// "not scheduled"; shapes without a short wording get the cron parser's.
     pub fn describe(&self) -> String {
         match self {
-            Schedule::Off => "Not scheduled".into(),
-            Schedule::Cron { cron, .. } => format!("{} (UTC)", cron.describe()),
+            Schedule::Off => "not scheduled".into(),
+            Schedule::Cron { expression, cron } => {
+                super::cron_words::common_shape(expression).unwrap_or_else(|| format!("{} (UTC)", cron.describe()))
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! file, preparing a restore's staging copy, and the copy into the live database through the
 //! writer connection.
 
-use super::{BackupError, Reporter, files, progress::Phase, progress::Unit};
+use super::{BackupError, Phase, Reporter, Unit, files};
 use crate::{
     DbKind,
     db::{HeaderError, read_header},

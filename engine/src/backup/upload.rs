@@ -2,9 +2,10 @@
 
 use super::{
     BackupEngine, BackupError, BackupRecord, EventKind, Operation, Phase, Reporter, Status, Trigger, Unit, blocking,
-    catalogue::Finished, detached, elapsed_ms, files, human_bytes, sqlite,
+    catalogue::Finished, detached, elapsed_ms, files, sqlite,
 };
 use chrono::{DateTime, Utc};
+use contract::format::human_bytes;
 use std::{path::Path, time::Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 

@@ -5,7 +5,9 @@ mod connect;
 mod header;
 mod writer;
 
-pub use connect::{DbKind, MIN_SQLITE_VERSION, POOL_READERS, PRAGMAS, display_pragma, sqlite_version, sqlite_version_number};
+pub use connect::{
+    DbKind, MIN_SQLITE_VERSION, POOL_READERS, PRAGMAS, display_pragma, sqlite_version, sqlite_version_number,
+};
 pub use header::{HeaderError, check_header, read_header};
 pub use writer::{WriteGate, Writer};
 
@@ -15,6 +17,13 @@ use std::{
     sync::Arc,
     time::Duration,
 };
+
+/// The write-ahead log beside a database file: `<path>-wal`.
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
 
 /// How long a write waits while a restore holds writes before it gives up (the API answers 503).
 pub const WRITE_HOLD_TIMEOUT: Duration = Duration::from_secs(5);
@@ -134,10 +143,12 @@ impl Database {
     /// It runs right here rather than on a pooled connection's worker thread: the pragma takes a
     /// microsecond, far less than the hand-over to another thread and back would.
     pub async fn data_version(&self) -> Result<i64, DbError> {
-        let mut watcher = self.inner.watcher.lock().map_err(|_| DbErr::Custom("the data_version connection is poisoned".into()))?;
+        let mut watcher =
+            self.inner.watcher.lock().map_err(|_| DbErr::Custom("the data_version connection is poisoned".into()))?;
         if watcher.is_none() {
-            let conn = rusqlite::Connection::open_with_flags(&self.inner.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|e| DbError::unusable(self.path(), e))?;
+            let conn =
+                rusqlite::Connection::open_with_flags(&self.inner.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .map_err(|e| DbError::unusable(self.path(), e))?;
             *watcher = Some(conn);
         }
         let conn = watcher.as_ref().ok_or_else(|| DbErr::Custom("no data_version connection".into()))?;
@@ -183,10 +194,7 @@ impl Database {
     /// size, and enough to refuse a file whose first page is damaged.
     async fn check_schema(&self) -> Result<(), DbError> {
         self.reader()
-            .query_one_raw(Statement::from_string(
-                sea_orm::DbBackend::Sqlite,
-                "SELECT count(*) FROM sqlite_schema",
-            ))
+            .query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT count(*) FROM sqlite_schema"))
             .await
             .map_err(|e| DbError::unusable(self.path(), format!("cannot read the schema: {e}")))?;
         Ok(())
@@ -225,9 +233,8 @@ impl Database {
             .query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, format!("PRAGMA {name}")))
             .await?
             .ok_or_else(|| DbErr::Custom(format!("PRAGMA {name} returned no row")))?;
-        let value = row
-            .try_get_by_index::<String>(0)
-            .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))?;
+        let value =
+            row.try_get_by_index::<String>(0).or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))?;
         Ok(value)
     }
 

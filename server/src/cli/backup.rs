@@ -1,12 +1,9 @@
 //! `smallstack backup …`: the same engine calls as the dashboard and the scheduler.
 
-use crate::{
-    config::Settings,
-    startup::{Webhook, engine_config},
-};
+use crate::{config::Settings, webhook::Webhook};
 use anyhow::bail;
 use clap::Subcommand;
-use engine::backup::{BackupEngine, BackupName, BackupRecord, Phase, Progress, RestoreSource, Trigger, Unit};
+use engine::backup::{BackupEngine, BackupName, BackupRecord, Progress, RestoreSource, Trigger, Unit};
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use std::{
     future::Future,
@@ -46,7 +43,7 @@ pub enum BackupCommand {
 
 pub async fn run(cmd: BackupCommand, settings: &Settings) -> anyhow::Result<ExitCode> {
     let webhook = settings.backup_webhook_url.clone().map(Webhook::new).transpose()?;
-    let engine = engine::Engine::open(engine_config(settings, webhook.as_ref())).await?;
+    let engine = engine::Engine::open(settings.engine_config(webhook.as_ref().map(Webhook::notifier))).await?;
     let backups = &engine.backups;
     let result = match cmd {
         BackupCommand::Create => create(backups).await,
@@ -250,22 +247,8 @@ async fn draw(mut progress: watch::Receiver<Option<Progress>>, bar: ProgressBar)
                 bar.disable_steady_tick();
             }
         }
-        bar.set_message(phase_label(p.phase));
+        bar.set_message(p.phase.label());
         bar.set_length(p.total);
         bar.set_position(p.done);
-    }
-}
-
-fn phase_label(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Copy => "copying",
-        Phase::Verify => "verifying",
-        Phase::Checksum => "checksumming",
-        Phase::Receive => "receiving",
-        Phase::Validate => "validating",
-        Phase::SafetyBackup => "safety backup",
-        Phase::Restore => "restoring",
-        Phase::Done => "done",
-        Phase::Failed => "failed",
     }
 }

@@ -1,15 +1,21 @@
+//! `smallstack db …`: the same engine functions as the dashboard's database panel.
+
 use crate::config::Settings;
 use clap::Subcommand;
-use engine::{Database, DbKind};
+use contract::database::MaintenanceAction;
+use engine::{Database, DbKind, Engine, db::wal_path};
 use indicatif::HumanBytes;
-use std::{path::Path, process::ExitCode, time::Instant};
+use std::{path::Path, process::ExitCode};
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Run PRAGMA integrity_check on both databases; exit 1 unless both are ok.
+    /// Run PRAGMA integrity_check on both databases (recorded, as the dashboard does); exit 1
+    /// unless both are ok.
     Check,
-    /// VACUUM the application database.
+    /// VACUUM the application database, then checkpoint its WAL.
     Vacuum,
+    /// Checkpoint the application database's WAL (TRUNCATE).
+    Checkpoint,
     /// Print the size of the database file, its WAL and their total.
     Size,
     /// Print each PRAGMA SmallStack sets, read from a live connection, and the SQLite version.
@@ -20,51 +26,38 @@ pub enum DbCommand {
 
 pub async fn run(cmd: DbCommand, settings: &Settings) -> anyhow::Result<ExitCode> {
     match cmd {
-        DbCommand::Check => check(settings).await,
-        DbCommand::Vacuum => vacuum(settings).await,
+        DbCommand::Check => maintain(settings, MaintenanceAction::IntegrityCheck).await,
+        DbCommand::Vacuum => maintain(settings, MaintenanceAction::Vacuum).await,
+        DbCommand::Checkpoint => maintain(settings, MaintenanceAction::Checkpoint).await,
         DbCommand::Size => size(settings),
         DbCommand::Pragmas => pragmas(settings).await,
         DbCommand::Shell => shell(settings),
     }
 }
 
-async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let mut all_ok = true;
-    for (kind, path) in [(DbKind::Application, &settings.database_path), (DbKind::System, &settings.system_database_path)] {
-        let db = Database::open_without_migrating(kind, path).await?;
-        let started = Instant::now();
-        let problems = db.integrity_check().await?;
-        let ms = started.elapsed().as_millis();
-        if problems.is_empty() {
-            println!("{}: ok ({ms} ms)", path.display());
-        } else {
-            all_ok = false;
-            println!("{}: {} problem(s) ({ms} ms)", path.display(), problems.len());
-            for p in problems.iter().take(20) {
-                println!("  {p}");
+/// Runs one maintenance action on the databases as they are (no migrations applied first, so a
+/// damaged or foreign file is looked at, not changed) and prints the engine's report.
+async fn maintain(settings: &Settings, action: MaintenanceAction) -> anyhow::Result<ExitCode> {
+    let engine = Engine::open_for_maintenance(settings.engine_config(None)).await?;
+    let report = engine.maintain(action).await;
+    engine.close().await;
+    let report = report?;
+    match &report.integrity {
+        Some(record) => {
+            for check in &record.databases {
+                if check.problems.is_empty() {
+                    println!("{}: ok ({} ms)", check.path, check.duration_ms);
+                } else {
+                    println!("{}: {} problem(s) ({} ms)", check.path, check.problems.len(), check.duration_ms);
+                    for p in check.problems.iter().take(20) {
+                        println!("  {p}");
+                    }
+                }
             }
         }
-        db.close().await?;
+        None => println!("{} ({} ms)", report.message, report.duration_ms),
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-async fn vacuum(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let path = &settings.database_path;
-    let db = Database::open_without_migrating(DbKind::Application, path).await?;
-    let before = file_len(path);
-    let started = Instant::now();
-    db.vacuum().await?;
-    db.checkpoint().await?;
-    println!(
-        "{}: vacuumed in {} ms, {} -> {}",
-        path.display(),
-        started.elapsed().as_millis(),
-        HumanBytes(before),
-        HumanBytes(file_len(path))
-    );
-    db.close().await?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn size(settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -100,12 +93,6 @@ fn shell(settings: &Settings) -> anyhow::Result<ExitCode> {
         }
         Err(e) => anyhow::bail!("cannot start sqlite3: {e}"),
     }
-}
-
-pub(crate) fn wal_path(path: &Path) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
-    name.into()
 }
 
 fn file_len(path: &Path) -> u64 {

@@ -4,7 +4,7 @@
 //! server is healthy.
 
 use crate::config::Settings;
-use app::api::Health;
+use contract::accounts::Health;
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
     process::ExitCode,
@@ -16,7 +16,8 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The URL asked: a server listening on every address (`0.0.0.0`, `[::]`) is asked on 127.0.0.1.
 pub fn health_url(addr: SocketAddr) -> String {
-    let addr = if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
+    let addr =
+        if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
     format!("http://{addr}/health")
 }
 
@@ -44,7 +45,10 @@ async fn check(url: &str) -> Result<(), String> {
     let body = response.text().await.map_err(|e| describe(&e))?;
     match serde_json::from_str::<Health>(&body) {
         Ok(health) if status.is_success() && health.status == "ok" => Ok(()),
-        Ok(health) => Err(format!("unhealthy: status {status}, {{\"status\":{:?},\"database\":{:?}}}", health.status, health.database)),
+        Ok(health) => Err(format!(
+            "unhealthy: status {status}, {{\"status\":{:?},\"database\":{:?}}}",
+            health.status, health.database
+        )),
         Err(_) => Err(format!("not a health answer: status {status}, body {:?}", shorten(&body))),
     }
 }

@@ -76,7 +76,7 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
-    let engine = engine::Engine::open(settings.engine_config()).await?;
+    let engine = engine::Engine::open(settings.engine_config(None)).await?;
     for (kind, db) in [("application", &engine.app_db), ("system", &engine.system_db)] {
         println!("{kind} database {}: migrations applied", db.path().display());
     }

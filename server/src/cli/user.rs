@@ -37,7 +37,7 @@ pub enum Bool {
 }
 
 pub async fn run(cmd: UserCommand, settings: &Settings) -> anyhow::Result<ExitCode> {
-    let engine = engine::Engine::open(settings.engine_config()).await?;
+    let engine = engine::Engine::open(settings.engine_config(None)).await?;
     let accounts = &engine.accounts;
     let result = match cmd {
         UserCommand::Create { username, email, staff, display_name } => {

@@ -1,7 +1,6 @@
 //! Sessions (tower-sessions on the system database) and the signed-in user of each request.
 
 use crate::state::AppState;
-use app::api::UserView;
 use axum::{
     extract::{FromRequestParts, Request, State},
     http::request::Parts,
@@ -9,6 +8,7 @@ use axum::{
     response::Response,
 };
 use chrono::Utc;
+use contract::{accounts::UserView, theme::ThemeChoice};
 use engine::{accounts::session_auth_hash, entities::user, sessions::SqliteSessionStore};
 use tower_sessions::{
     Expiry, Session, SessionManagerLayer,
@@ -45,7 +45,7 @@ pub struct AuthUser {
     pub is_staff: bool,
     pub avatar: Option<String>,
     /// Their saved theme, read with them (every page needs it).
-    pub theme: Option<engine::themes::ThemeValues>,
+    pub theme: Option<ThemeChoice>,
 }
 
 impl From<&user::Model> for AuthUser {
@@ -105,13 +105,15 @@ async fn current_user(state: &AppState, session: &Session) -> anyhow::Result<Opt
     let fingerprint = session.get::<String>(AUTH_HASH).await?;
     let found = state.engine.accounts.get_with_theme(user_id).await?;
     match found {
-        Some((u, theme)) if u.is_active && fingerprint.as_deref() == Some(session_auth_hash(&u.password_hash).as_str()) => {
+        Some((u, theme))
+            if u.is_active && fingerprint.as_deref() == Some(session_auth_hash(&u.password_hash).as_str()) =>
+        {
             let now = Utc::now().timestamp();
             let renewed = session.get::<i64>(RENEWED_AT).await?.unwrap_or(0);
             if now - renewed > RENEW_EVERY_SECS {
                 session.insert(RENEWED_AT, now).await?;
             }
-            Ok(Some(AuthUser { theme: theme.as_ref().map(engine::themes::values_of_theme), ..AuthUser::from(&u) }))
+            Ok(Some(AuthUser { theme: theme.as_ref().and_then(engine::themes::theme_of), ..AuthUser::from(&u) }))
         }
         _ => {
             session.flush().await?;
@@ -142,8 +144,8 @@ pub async fn log_out(session: &Session) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Extractor for handlers that need a signed-in user; the access guard has already answered 401
-/// for anonymous requests on protected routes, so this only fails on a route missing from the list.
+/// Extractor for handlers of signed-in routes: the user the guard let through. (The guard has
+/// answered anonymous requests already; on a public route this answers 401 itself.)
 pub struct RequireUser(pub AuthUser);
 
 impl<S: Send + Sync> FromRequestParts<S> for RequireUser {

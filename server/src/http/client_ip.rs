@@ -19,12 +19,10 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+        let peer =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let forwarded =
+            parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
         Ok(ClientIp(client_ip(peer, &forwarded, &state.settings.trusted_proxies)))
     }
 }
@@ -35,11 +33,8 @@ pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[ipnet::IpNet])
         return peer;
     }
     // Walk from the nearest hop outwards; the first address not of a trusted proxy is the client.
-    let hops: Vec<IpAddr> = forwarded_for
-        .iter()
-        .flat_map(|h| h.split(','))
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .collect();
+    let hops: Vec<IpAddr> =
+        forwarded_for.iter().flat_map(|h| h.split(',')).filter_map(|s| s.trim().parse::<IpAddr>().ok()).collect();
     hops.iter().rev().find(|ip| !is_trusted(ip)).copied().or_else(|| hops.first().copied()).unwrap_or(peer)
 }
 
@@ -62,7 +57,11 @@ mod tests {
     fn trusted_proxies_pass_on_the_nearest_untrusted_hop() {
         let trusted = vec!["10.0.0.0/8".parse().unwrap()];
         assert_eq!(client_ip(ip("10.0.0.2"), &["1.2.3.4, 10.0.0.7"], &trusted), ip("1.2.3.4"));
-        assert_eq!(client_ip(ip("10.0.0.2"), &["6.6.6.6, 1.2.3.4"], &trusted), ip("1.2.3.4"), "a spoofed first hop is not believed");
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["6.6.6.6, 1.2.3.4"], &trusted),
+            ip("1.2.3.4"),
+            "a spoofed first hop is not believed"
+        );
         assert_eq!(client_ip(ip("10.0.0.2"), &[], &trusted), ip("10.0.0.2"));
     }
 }

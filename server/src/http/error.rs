@@ -1,9 +1,9 @@
-use app::api::ApiError as ApiErrorBody;
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use contract::{error::ErrorBody, format::human_duration};
 
 /// Every error a JSON handler can return. The client sees a status and a message that helps it;
 /// internal details are logged, never sent.
@@ -77,7 +77,9 @@ impl From<engine::accounts::AccountError> for ApiError {
         use engine::accounts::AccountError as A;
         match e {
             A::Invalid { field, message } => ApiError::validation(field, message),
-            A::Duplicate { field } => ApiError::Conflict { field: field.into(), message: format!("this {field} is already taken") },
+            A::Duplicate { field } => {
+                ApiError::Conflict { field: field.into(), message: format!("this {field} is already taken") }
+            }
             A::NotFound => ApiError::NotFound("no such user".into()),
             A::InvalidCredentials => ApiError::InvalidCredentials,
             A::WrongCurrentPassword => ApiError::validation("current_password", "the current password is wrong"),
@@ -93,29 +95,18 @@ impl From<engine::accounts::AccountError> for ApiError {
     }
 }
 
-/// "14 minutes", "40 seconds".
-pub fn human_duration(secs: u64) -> String {
-    if secs >= 120 {
-        format!("{} minutes", secs.div_ceil(60))
-    } else if secs >= 60 {
-        "1 minute".into()
-    } else {
-        format!("{secs} seconds")
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match &self {
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
-                ApiErrorBody { error: "internal server error".into(), field: None }
+                ErrorBody { error: "internal server error".into(), field: None }
             }
             ApiError::Validation { field, message } | ApiError::Conflict { field, message } => {
-                ApiErrorBody { error: message.clone(), field: (!field.is_empty()).then(|| field.clone()) }
+                ErrorBody { error: message.clone(), field: (!field.is_empty()).then(|| field.clone()) }
             }
-            other => ApiErrorBody { error: other.to_string(), field: None },
+            other => ErrorBody { error: other.to_string(), field: None },
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -126,8 +117,4 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-pub async fn api_not_found() -> ApiError {
-    ApiError::NotFound("no such API endpoint".into())
 }

@@ -6,6 +6,26 @@ use axum::{
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 
+/// An id taken from a path: a positive integer. Anything else names nothing, so it is a 404 that
+/// says what was looked for, never a 400 or a 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PositiveId(i64);
+
+impl PositiveId {
+    /// `what` names the kind of thing in the message: "backup", "preset".
+    pub fn parse(raw: &str, what: &'static str) -> Result<Self, ApiError> {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(PositiveId)
+            .ok_or_else(|| ApiError::NotFound(format!("there is no {what} with id {raw:?}")))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
 /// `axum::Json`, but every rejection becomes a JSON `{"error": …}` with a 4xx status that names
 /// the problem (malformed JSON, not an object, wrong type, missing or unknown field, wrong
 /// content type, too large).
@@ -21,7 +41,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = req.extensions().get::<super::layers::BodyLimit>().map_or(super::JSON_BODY_LIMIT, |l| l.0);
         if !json_content_type(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType("expected a JSON body with `Content-Type: application/json`".into()));
+            return Err(ApiError::UnsupportedMediaType(
+                "expected a JSON body with `Content-Type: application/json`".into(),
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -35,7 +57,9 @@ where
         if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(match serde_json::from_slice::<IgnoredAny>(&bytes) {
                 Ok(_) => ApiError::validation("", "the request body must be a JSON object"),
-                Err(e) if bytes.iter().all(u8::is_ascii_whitespace) => ApiError::BadRequest(format!("empty body: expected a JSON object ({e})")),
+                Err(e) if bytes.iter().all(u8::is_ascii_whitespace) => {
+                    ApiError::BadRequest(format!("empty body: expected a JSON object ({e})"))
+                }
                 Err(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
             });
         }
@@ -80,7 +104,9 @@ where
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => {
-                let detail = std::error::Error::source(&rejection).map(|s| s.to_string()).unwrap_or_else(|| rejection.body_text());
+                let detail = std::error::Error::source(&rejection)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| rejection.body_text());
                 Err(ApiError::validation(field_of(&detail), format!("invalid query string: {detail}")))
             }
         }

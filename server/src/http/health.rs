@@ -1,16 +1,20 @@
+use super::Routes;
 use crate::state::AppState;
-use app::api::Health;
-use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use axum::{
+    Json,
+    extract::State,
+    http::{Method, StatusCode},
+};
+use contract::{accounts::Health, paths};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+pub fn routes() -> Routes {
+    Routes::new().public(Method::GET, paths::HEALTH, health)
 }
 
 /// 200 `{"status":"ok","database":"ok"}` after a real query on both databases, else 503.
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let engine = &state.engine;
-    let result = match engine.app_db.ping().await {
-        Ok(()) => engine.system_db.ping().await,
+    let result = match state.engine.app_db.ping().await {
+        Ok(()) => state.engine.system_db.ping().await,
         Err(e) => Err(e),
     };
     match result {

@@ -1,7 +1,7 @@
 //! The operational layers around every request: the request id, the request log line, the
 //! request timeout and the body limit's value. The order they are applied in is in `http/mod.rs`.
 
-use super::{ApiError, guard::is_api};
+use super::{ApiError, access::is_api};
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -52,7 +52,8 @@ pub async fn drop_unacceptable_request_id(mut req: Request, next: Next) -> Respo
 /// string: setup tokens and share codes travel there; never headers: cookies travel there; never
 /// bodies: passwords travel there), and one line when the response starts, with its status and
 /// latency. `/health` is logged at debug level: Docker asks it every 30 seconds.
-pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), LogResponse, (), (), LogFailure> {
+pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), LogResponse, (), (), LogFailure>
+{
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_request(())
@@ -132,7 +133,11 @@ pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: 
             if api {
                 ApiError::Unavailable(message).into_response()
             } else {
-                (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, HeaderValue::from_static("5"))], format!("503: {message}\n"))
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+                    format!("503: {message}\n"),
+                )
                     .into_response()
             }
         }
@@ -159,6 +164,40 @@ pub fn runs_long(method: &Method, path: &str) -> bool {
         Method::GET | Method::HEAD => one_segment("/backups/", "/download"),
         _ => false,
     }
+}
+
+/// Under `/api/`, every error answer is JSON. axum's own rejections — a path segment that is not
+/// UTF-8, a method the route does not take, a body over the limit read by a plain extractor —
+/// come as plain text or with no body; they are rewritten to `{"error": …}` with their status.
+pub async fn api_errors_as_json(req: Request, next: Next) -> Response<Body> {
+    if !is_api(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let message = if !text.is_empty() {
+        text
+    } else if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        format!("method not allowed; this endpoint accepts {allowed}")
+    } else {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    };
+    let body = serde_json::json!({ "error": message }).to_string();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
 }
 
 #[cfg(test)]
@@ -205,38 +244,4 @@ mod tests {
             assert!(!runs_long(&method, path), "{method} {path}");
         }
     }
-}
-
-/// Under `/api/`, every error answer is JSON. axum's own rejections — a path segment that is not
-/// UTF-8, a method the route does not take, a body over the limit read by a plain extractor —
-/// come as plain text or with no body; they are rewritten to `{"error": …}` with their status.
-pub async fn api_errors_as_json(req: Request, next: Next) -> Response<Body> {
-    if !is_api(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let response = next.run(req).await;
-    let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&text).trim().to_string();
-    let message = if !text.is_empty() {
-        text
-    } else if status == StatusCode::METHOD_NOT_ALLOWED {
-        let allowed = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        format!("method not allowed; this endpoint accepts {allowed}")
-    } else {
-        status.canonical_reason().unwrap_or("error").to_lowercase()
-    };
-    let body = serde_json::json!({ "error": message }).to_string();
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body))
 }

@@ -12,24 +12,27 @@
 //! 5. body limit (`REQUEST_BODY_LIMIT`, default 64 KiB): 413; routes that take files set their
 //!    own (avatars 5 MB; backup uploads are limited by `BACKUP_UPLOAD_MAX` while streaming);
 //! 6. every error under `/api/` as JSON (`layers::api_errors_as_json`);
-//! 7. cross-origin check, session, current user, page context, access guard;
-//! 8. the routes.
+//! 7. cross-origin check, session, current user, page context;
+//! 8. the routes, each group behind the guard of its access level (`routes.rs`, `access.rs`).
 
+pub mod access;
 mod accounts;
-mod backups;
 pub mod auth;
+mod backups;
 pub mod client_ip;
 mod error;
 mod extract;
-pub mod guard;
 mod health;
 pub mod layers;
 pub mod origin;
 mod pages;
+pub mod routes;
 pub mod theme;
 
-pub use error::{ApiError, human_duration};
-pub use extract::{ApiJson, ApiQuery};
+pub use access::Access;
+pub use error::ApiError;
+pub use extract::{ApiJson, ApiQuery, PositiveId};
+pub use routes::{RouteEntry, Routes};
 
 use crate::state::AppState;
 use axum::{
@@ -47,21 +50,30 @@ use tower_http::{
 /// own limits.
 pub const JSON_BODY_LIMIT: usize = crate::config::DEFAULT_REQUEST_BODY_LIMIT;
 
-pub fn router(state: AppState) -> Router {
+/// Every route the server serves, each with its access level: the JSON API, the file transfers
+/// and the pages.
+pub fn routes(state: &AppState) -> anyhow::Result<Routes> {
+    Ok(Routes::new()
+        .merge(health::routes())
+        .merge(accounts::routes())
+        .merge(theme::routes())
+        .merge(backups::routes())
+        .merge(pages::routes(state)?))
+}
+
+/// The table of every (method, path, access level) the server serves.
+pub fn route_table(state: &AppState) -> anyhow::Result<Vec<RouteEntry>> {
+    Ok(routes(state)?.table().to_vec())
+}
+
+pub fn router(state: AppState) -> anyhow::Result<Router> {
     let body_limit = state.settings.request_body_limit;
     let request_timeout = state.settings.request_timeout;
+    let (routes, _) = routes(&state)?.into_router();
     // Each `.layer` wraps everything above it: read from the bottom up, this is the list of the
     // module comment.
-    Router::new()
-        .merge(health::router())
-        .merge(accounts::router())
-        .merge(theme::router())
-        .merge(backups::router())
-        .route("/api", axum::routing::any(error::api_not_found))
-        .route("/api/", axum::routing::any(error::api_not_found))
-        .route("/api/{*rest}", axum::routing::any(error::api_not_found))
-        .merge(pages::router(&state))
-        .layer(middleware::from_fn_with_state(state.clone(), guard::access_guard))
+    Ok(routes
+        .fallback(pages::fallback())
         .layer(middleware::from_fn_with_state(state.clone(), pages::boot_context))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_user))
         .layer(auth::session_layer(&state))
@@ -75,10 +87,13 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(layers::trace())
         .layer(PropagateRequestIdLayer::new(layers::X_REQUEST_ID))
         .layer(SetRequestIdLayer::new(layers::X_REQUEST_ID, MakeRequestUuid))
         .layer(middleware::from_fn(layers::drop_unacceptable_request_id))
-        .with_state(state)
+        .with_state(state))
 }

@@ -1,29 +1,81 @@
-//! The Leptos pages (server-rendered, then hydrated), static files and the HTML 404.
+//! The Leptos pages (server-rendered, then hydrated), each mounted behind the guard of the access
+//! level the app declares for it; static files and the HTML 404.
 
-use super::{auth::AuthUser, guard::is_api};
+use super::{
+    ApiError,
+    access::{Access, is_api},
+    auth::AuthUser,
+    routes::Routes,
+};
 use crate::state::AppState;
+use anyhow::Context as _;
 use app::{
     App,
-    session::{Boot, PageData},
+    boot::{Boot, PageData},
     shell,
 };
 use axum::{
     Router,
-    extract::{Request, State},
+    extract::{Query, Request, State},
+    http::{Method, Uri},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
-use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use contract::{backup::DashboardQuery, paths};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    let routes = generate_route_list(App);
-    let options = state.leptos.clone();
-    let engine = state.engine.clone();
-    let context = move || provide_context(engine.clone());
-    Router::new()
-        .leptos_routes_with_context(state, routes, context.clone(), move || shell(options.clone()))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+/// Every page of [`App`], grouped by the access level `app::shell::PAGE_ACCESS` gives it. A page
+/// without one stops the server from starting (and fails the access test).
+pub fn routes(state: &AppState) -> anyhow::Result<Routes> {
+    let mut groups: Vec<(Access, Vec<AxumRouteListing>)> = Vec::new();
+    for listing in generate_route_list(App) {
+        let access = app::shell::page_access(listing.path()).with_context(|| {
+            format!("the page {} has no access level: add it to app::shell::PAGE_ACCESS", listing.path())
+        })?;
+        match groups.iter_mut().find(|(a, _)| *a == access) {
+            Some((_, listings)) => listings.push(listing),
+            None => groups.push((access, vec![listing])),
+        }
+    }
+    let mut routes = Routes::new();
+    for (access, listings) in groups {
+        let entries: Vec<(Method, String)> =
+            listings.iter().flat_map(|l| l.methods().map(move |m| (page_method(m), l.path().to_string()))).collect();
+        let options = state.leptos.clone();
+        let router = Router::new().leptos_routes(state, listings, move || shell(options.clone()));
+        routes = routes.mount(access, router, entries);
+    }
+    // The dashboard's own address with a trailing slash goes to the canonical one, behind the
+    // same guard.
+    Ok(routes.staff(Method::GET, "/backups/", || async { axum::response::Redirect::permanent(paths::BACKUPS_PAGE) }))
+}
+
+fn page_method(method: leptos_router::Method) -> Method {
+    match method {
+        leptos_router::Method::Get => Method::GET,
+        leptos_router::Method::Post => Method::POST,
+        leptos_router::Method::Put => Method::PUT,
+        leptos_router::Method::Delete => Method::DELETE,
+        leptos_router::Method::Patch => Method::PATCH,
+    }
+}
+
+/// What answers a request no route matched: a JSON 404 under `/api/`, a static file of the site,
+/// or the HTML 404 page.
+pub fn fallback() -> impl Fn(Uri, State<AppState>, Request) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
++ Clone
++ Send
++ 'static {
+    let files_and_404 = file_and_error_handler::<AppState, _>(shell);
+    move |uri: Uri, state: State<AppState>, req: Request| {
+        let files_and_404 = files_and_404.clone();
+        Box::pin(async move {
+            if is_api(uri.path()) {
+                return ApiError::NotFound("no such API endpoint".into()).into_response();
+            }
+            files_and_404(uri, state, req).await
+        })
+    }
 }
 
 /// Middleware: what the page renderer needs to know about the visitor, resolved before rendering
@@ -38,28 +90,29 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
         } {
             req.extensions_mut().insert(std::sync::Arc::new(page));
         }
-        let boot = Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
+        let boot =
+            Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
         req.extensions_mut().insert(boot);
     }
     next.run(req).await
 }
 
 /// Pages whose data the server loads before rendering (so they read whole without JavaScript):
-/// `/backups` and `/backups/{id}`. A failure leaves the page to load it in the browser.
-async fn page_data(state: &AppState, uri: &axum::http::Uri) -> Option<PageData> {
+/// `/backups` and `/backups/{id}`. The dashboard's query is the API's typed query: a value the
+/// API refuses with 422, the page refuses the same way. A failure to load leaves the page to
+/// load it in the browser.
+async fn page_data(state: &AppState, uri: &Uri) -> Option<PageData> {
     let path = uri.path();
-    if path == "/backups" {
-        let param = |name: &str| {
-            uri.query()
-                .and_then(|q| q.split('&').find_map(|p| p.strip_prefix(name)?.strip_prefix('=')))
-                .and_then(|p| p.parse::<u32>().ok())
+    if path == paths::BACKUPS_PAGE {
+        let query = match Query::<DashboardQuery>::try_from_uri(uri) {
+            Ok(Query(query)) => query,
+            Err(e) => return Some(PageData::Invalid(format!("This address has an invalid query: {}.", e.body_text()))),
         };
-        let page = param("page").unwrap_or(1).max(1);
-        let per_page = param("per_page").unwrap_or(super::backups::DEFAULT_PER_PAGE).clamp(1, super::backups::MAX_PER_PAGE);
-        let tab = super::backups::DashboardTab::from_query(
-            uri.query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("tab="))),
-        );
-        return match super::backups::dashboard_data(state, page, per_page, tab).await {
+        let (page, per_page) = match query.page_and_size() {
+            Ok(pair) => pair,
+            Err(e) => return Some(PageData::Invalid(format!("This address has an invalid query: {e}."))),
+        };
+        return match super::backups::dashboard_data(state, page, per_page, query.tab()).await {
             Ok(d) => Some(PageData::Dashboard(Box::new(d))),
             Err(e) => {
                 tracing::error!(error = %e, "cannot load the backup dashboard");
@@ -71,11 +124,11 @@ async fn page_data(state: &AppState, uri: &axum::http::Uri) -> Option<PageData> 
     if id.contains('/') {
         return None;
     }
-    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
-        return Some(PageData::NotFound(format!("No such backup: {id:?} is not a backup id.")));
+    let Ok(id) = super::PositiveId::parse(id, "backup") else {
+        return Some(PageData::NotFound(format!("No such backup: {id:?} is not a backup number.")));
     };
-    Some(match super::backups::detail_data(state, id).await {
+    Some(match super::backups::detail_data(state, id.get()).await {
         Ok(d) => PageData::BackupDetail(Box::new(d)),
-        Err(e) => PageData::NotFound(format!("No such backup: {e}")),
+        Err(e) => PageData::NotFound(format!("No such backup: {e}.")),
     })
 }

@@ -40,7 +40,8 @@ async fn backup_now_lists_downloads_and_records_the_download() {
     assert_eq!(bytes.len() as u64, length);
     assert!(bytes.starts_with(b"SQLite format 3\0"));
 
-    let detail: Value = client.get(app.url(&format!("/api/backups/{}", made["id"]))).send().await.unwrap().json().await.unwrap();
+    let detail: Value =
+        client.get(app.url(&format!("/api/backups/{}", made["id"]))).send().await.unwrap().json().await.unwrap();
     assert_eq!(detail["backup"]["download_count"], 1);
     let kinds: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["created", "verified", "downloaded"]);
@@ -108,7 +109,12 @@ async fn a_restore_needs_the_exact_file_name_and_then_brings_the_data_back() {
 
     let before = app.fingerprint().await;
     for wrong in ["", "db-nope.sqlite3", " db-20000101-000000.sqlite3"] {
-        let response = client.post(app.url(&format!("/api/backups/{id}/restore"))).json(&json!({"confirm": wrong})).send().await.unwrap();
+        let response = client
+            .post(app.url(&format!("/api/backups/{id}/restore")))
+            .json(&json!({"confirm": wrong}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 422, "{wrong:?}");
         assert_eq!(response.json::<Value>().await.unwrap()["field"], "confirm");
     }
@@ -139,7 +145,9 @@ async fn uploads_are_validated_and_a_bad_one_leaves_nothing() {
     let good = std::fs::read(app.data_path(&format!("backups/{}", made["filename"].as_str().unwrap()))).unwrap();
     let files_before = std::fs::read_dir(app.data_path("backups")).unwrap().count();
     let before = app.fingerprint().await;
-    let upload = |body: Vec<u8>| client.post(app.url("/api/backups/upload")).header("content-type", "application/octet-stream").body(body).send();
+    let upload = |body: Vec<u8>| {
+        client.post(app.url("/api/backups/upload")).header("content-type", "application/octet-stream").body(body).send()
+    };
 
     for (body, why) in [
         (b"just text, renamed to .sqlite3".repeat(100), "not a SQLite"),
@@ -171,7 +179,15 @@ async fn settings_are_validated_and_applied_without_a_restart() {
     assert_eq!(settings["schedule"]["next_runs"].as_array().unwrap().len(), 3);
 
     let before = app.fingerprint().await;
-    for body in [json!({"schedule": "every day"}), json!({"schedule": "61 * * * *"}), json!({"schedule": "0 2 * * * *"}), json!({"retention": -1}), json!({"retention": "ten"}), json!({}), json!({"schedule": "*/5 * * * *", "retention": -3})] {
+    for body in [
+        json!({"schedule": "every day"}),
+        json!({"schedule": "61 * * * *"}),
+        json!({"schedule": "0 2 * * * *"}),
+        json!({"retention": -1}),
+        json!({"retention": "ten"}),
+        json!({}),
+        json!({"schedule": "*/5 * * * *", "retention": -3}),
+    ] {
         let response = client.put(app.url("/api/backups/settings")).json(&body).send().await.unwrap();
         assert_eq!(response.status(), 422, "{body}");
         assert!(response.json::<Value>().await.unwrap()["error"].is_string());
@@ -189,7 +205,8 @@ async fn settings_are_validated_and_applied_without_a_restart() {
         .unwrap();
     assert_eq!(updated["schedule"]["description"], "every 15 minutes");
     assert_eq!(updated["retention"], 3);
-    let preview = client.get(app.url("/api/backups/schedule-preview?expression=30%206%20*%20*%201-5")).send().await.unwrap();
+    let preview =
+        client.get(app.url("/api/backups/schedule-preview?expression=30%206%20*%20*%201-5")).send().await.unwrap();
     assert_eq!(preview.json::<Value>().await.unwrap()["description"], "at 06:30 UTC on weekdays (Monday to Friday)");
     let bad = client.get(app.url("/api/backups/schedule-preview?expression=nope")).send().await.unwrap();
     assert_eq!(bad.status(), 422);
@@ -207,7 +224,7 @@ async fn two_backup_now_clicks_make_one_backup_and_say_already_running() {
     // Wait for it, then exactly one backup exists.
     for _ in 0..300 {
         let progress: Value = client.get(app.url("/api/backups/progress")).send().await.unwrap().json().await.unwrap();
-        if progress["progress"]["finished"] == true {
+        if matches!(progress["progress"]["phase"].as_str(), Some("done" | "failed")) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

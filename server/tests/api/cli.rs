@@ -159,23 +159,45 @@ fn serve_refuses_to_start_without_the_built_site() {
 #[test]
 fn users_are_created_from_standard_input_and_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let create = smallstack(dir.path(), &["user", "create", "--username", "Root", "--email", "root@example.com", "--staff"], Some("sup3r-secret\nsup3r-secret\n"));
+    let create = smallstack(
+        dir.path(),
+        &["user", "create", "--username", "Root", "--email", "root@example.com", "--staff"],
+        Some("sup3r-secret\nsup3r-secret\n"),
+    );
     assert!(create.status.success(), "{}", text(&create.stderr));
-    let plain = smallstack(dir.path(), &["user", "create", "--username", "plain", "--email", "plain@example.com"], Some("just-one-line\n"));
+    let plain = smallstack(
+        dir.path(),
+        &["user", "create", "--username", "plain", "--email", "plain@example.com"],
+        Some("just-one-line\n"),
+    );
     assert!(plain.status.success(), "{}", text(&plain.stderr));
 
-    let mismatch = smallstack(dir.path(), &["user", "create", "--username", "other", "--email", "o@example.com"], Some("first-password\nsecond-password\n"));
+    let mismatch = smallstack(
+        dir.path(),
+        &["user", "create", "--username", "other", "--email", "o@example.com"],
+        Some("first-password\nsecond-password\n"),
+    );
     assert_eq!(mismatch.status.code(), Some(1));
     assert!(text(&mismatch.stderr).contains("do not match"));
-    let empty = smallstack(dir.path(), &["user", "create", "--username", "other", "--email", "o@example.com"], Some(""));
+    let empty =
+        smallstack(dir.path(), &["user", "create", "--username", "other", "--email", "o@example.com"], Some(""));
     assert_eq!(empty.status.code(), Some(1));
     assert!(text(&empty.stderr).contains("no password"));
-    let short = smallstack(dir.path(), &["user", "create", "--username", "other", "--email", "o@example.com"], Some("short\n"));
+    let short =
+        smallstack(dir.path(), &["user", "create", "--username", "other", "--email", "o@example.com"], Some("short\n"));
     assert_eq!(short.status.code(), Some(1));
-    let dup = smallstack(dir.path(), &["user", "create", "--username", "ROOT", "--email", "x@example.com"], Some("long-enough\n"));
+    let dup = smallstack(
+        dir.path(),
+        &["user", "create", "--username", "ROOT", "--email", "x@example.com"],
+        Some("long-enough\n"),
+    );
     assert_eq!(dup.status.code(), Some(1));
     assert!(text(&dup.stderr).contains("username is already taken"));
-    let bad = smallstack(dir.path(), &["user", "create", "--username", "a b", "--email", "x@example.com"], Some("long-enough\n"));
+    let bad = smallstack(
+        dir.path(),
+        &["user", "create", "--username", "a b", "--email", "x@example.com"],
+        Some("long-enough\n"),
+    );
     assert_eq!(bad.status.code(), Some(1));
 
     let list = text(&smallstack(dir.path(), &["user", "list"], None).stdout);
@@ -185,7 +207,11 @@ fn users_are_created_from_standard_input_and_listed() {
     assert!(lines.iter().any(|l| l.starts_with("plain\t") && !l.contains("staff")), "{list}");
 
     assert!(smallstack(dir.path(), &["user", "set-staff", "plain", "true"], None).status.success());
-    assert!(text(&smallstack(dir.path(), &["user", "list"], None).stdout).lines().any(|l| l.starts_with("plain\t") && l.ends_with("staff")));
+    assert!(
+        text(&smallstack(dir.path(), &["user", "list"], None).stdout)
+            .lines()
+            .any(|l| l.starts_with("plain\t") && l.ends_with("staff"))
+    );
     assert_eq!(smallstack(dir.path(), &["user", "set-staff", "plain", "maybe"], None).status.code(), Some(2));
     assert!(smallstack(dir.path(), &["user", "set-password", "plain"], Some("a-new-password\n")).status.success());
     let missing = smallstack(dir.path(), &["user", "set-password", "ghost"], Some("a-new-password\n"));

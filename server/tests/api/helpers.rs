@@ -29,13 +29,7 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request")
+        self.client.post(self.url(path)).header("content-type", content_type).body(body).send().await.expect("request")
     }
 }
 
@@ -104,12 +98,9 @@ impl TestApp {
 
 /// The value of the session cookie a response sets, if any.
 pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("smallstack_session=").map(|rest| rest.split(';').next().unwrap_or_default().to_string()))
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        v.strip_prefix("smallstack_session=").map(|rest| rest.split(';').next().unwrap_or_default().to_string())
+    })
 }
 
 pub fn test_settings(dir: &tempfile::TempDir) -> Settings {

@@ -2,9 +2,10 @@
 
 mod helpers;
 
+mod access;
 mod accounts;
-mod backups;
 mod backup_cli;
+mod backups;
 mod cli;
 mod foundation;
 mod ops;

@@ -211,7 +211,8 @@ async fn send(what: String, request: reqwest::RequestBuilder) -> Outcome {
 async fn load(base: String, worker: usize, stop: Arc<AtomicBool>) -> Vec<Outcome> {
     let me = client(true);
     let anonymous = client(false);
-    let first = me.post(format!("{base}/api/signup")).json(&signup_body(&format!("load{worker}"))).send().await.unwrap();
+    let first =
+        me.post(format!("{base}/api/signup")).json(&signup_body(&format!("load{worker}"))).send().await.unwrap();
     assert_eq!(first.status(), 201);
     let mut outcomes = Vec::new();
     let mut i = 0;
@@ -243,7 +244,8 @@ async fn sigterm_during_load_finishes_the_requests_in_flight_and_leaves_the_wals
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..6).map(|w| tokio::spawn(load(base.clone(), w, stop.clone()))).collect();
     let slow_theme_client = client(true);
-    let signed_up = slow_theme_client.post(server.url("/api/signup")).json(&signup_body("slowtheme")).send().await.unwrap();
+    let signed_up =
+        slow_theme_client.post(server.url("/api/signup")).json(&signup_body("slowtheme")).send().await.unwrap();
     assert_eq!(signed_up.status(), 201);
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
@@ -251,11 +253,19 @@ async fn sigterm_during_load_finishes_the_requests_in_flight_and_leaves_the_wals
     let gap = Duration::from_millis(300);
     let slow_signup = tokio::spawn(send(
         "signup slowpoke".into(),
-        client(false).post(server.url("/api/signup")).header("content-type", "application/json").body(trickle(&signup_body("slowpoke"), 6, gap)),
+        client(false).post(server.url("/api/signup")).header("content-type", "application/json").body(trickle(
+            &signup_body("slowpoke"),
+            6,
+            gap,
+        )),
     ));
     let slow_theme = tokio::spawn(send(
         "slow theme save".into(),
-        slow_theme_client.post(server.url("/api/theme")).header("content-type", "application/json").body(trickle(&theme_body(1), 6, gap)),
+        slow_theme_client.post(server.url("/api/theme")).header("content-type", "application/json").body(trickle(
+            &theme_body(1),
+            6,
+            gap,
+        )),
     ));
     tokio::time::sleep(Duration::from_millis(400)).await;
 
@@ -270,7 +280,8 @@ async fn sigterm_during_load_finishes_the_requests_in_flight_and_leaves_the_wals
     assert_eq!(outcomes[0].result, Ok(201), "{:?}", outcomes[0]);
     assert_eq!(outcomes[1].result, Ok(200), "{:?}", outcomes[1]);
     for worker in workers {
-        outcomes.extend(tokio::time::timeout(Duration::from_secs(30), worker).await.expect("a load worker hung").unwrap());
+        outcomes
+            .extend(tokio::time::timeout(Duration::from_secs(30), worker).await.expect("a load worker hung").unwrap());
     }
 
     // Every request sent before the signal got its whole answer: the server had begun to receive
@@ -293,7 +304,10 @@ async fn sigterm_during_load_finishes_the_requests_in_flight_and_leaves_the_wals
         }
     }
     let acknowledged = outcomes.iter().filter(|o| o.result.is_ok()).count();
-    eprintln!("{} requests, {acknowledged} answered, {in_flight} in flight at the signal; stopped in {took:?}", outcomes.len());
+    eprintln!(
+        "{} requests, {acknowledged} answered, {in_flight} in flight at the signal; stopped in {took:?}",
+        outcomes.len()
+    );
     // The two slow ones, and some of the load.
     assert!(in_flight >= 4, "requests in flight at the signal: {in_flight}");
     assert!(acknowledged > 10, "the load did too little: {acknowledged} requests");
@@ -308,14 +322,20 @@ async fn sigterm_during_load_finishes_the_requests_in_flight_and_leaves_the_wals
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
     for outcome in outcomes.iter().filter(|o| o.result == Ok(201)) {
         let name = outcome.what.strip_prefix("signup ").expect("only sign-ups answer 201");
-        assert!(listed.lines().any(|l| l.starts_with(&format!("{name}\t"))), "{name} was acknowledged but is missing:\n{listed}");
+        assert!(
+            listed.lines().any(|l| l.starts_with(&format!("{name}\t"))),
+            "{name} was acknowledged but is missing:\n{listed}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_request_that_never_ends_does_not_keep_the_server_from_stopping() {
     let setup = Setup::new();
-    let created = setup.run(&["user", "create", "--username", "boss", "--email", "boss@example.com", "--staff"], "boss-long-password\n");
+    let created = setup.run(
+        &["user", "create", "--username", "boss", "--email", "boss@example.com", "--staff"],
+        "boss-long-password\n",
+    );
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let mut server = setup.serve(&[]).await;
     let login = client(false)
@@ -339,7 +359,13 @@ async fn a_request_that_never_ends_does_not_keep_the_server_from_stopping() {
     let backups = server.setup.path("backups");
     let temp_files = |dir: &Path| -> Vec<String> {
         std::fs::read_dir(dir)
-            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(".tmp-")).collect())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".tmp-"))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -400,7 +426,10 @@ async fn healthcheck_exits_0_against_a_running_server_and_1_with_one_line_when_i
             let mut buf = [0u8; 1024];
             let _ = socket.read(&mut buf).await;
             let body = r#"{"status":"error","database":"error"}"#;
-            let answer = format!("HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            let answer = format!(
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
             let _ = socket.write_all(answer.as_bytes()).await;
         }
     });
@@ -437,7 +466,12 @@ async fn requests_are_logged_with_their_id_and_without_passwords_cookies_or_quer
     assert_eq!(login.status(), 200);
     assert_eq!(login.headers()["x-request-id"], "login-7f3a9c", "the request id comes back");
     let cookie = session_cookie(&login).unwrap();
-    let me = browser.get(server.url("/api/me")).header("cookie", format!("smallstack_session={cookie}")).send().await.unwrap();
+    let me = browser
+        .get(server.url("/api/me"))
+        .header("cookie", format!("smallstack_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
     let failed = browser
         .post(server.url("/api/login"))
@@ -448,7 +482,12 @@ async fn requests_are_logged_with_their_id_and_without_passwords_cookies_or_quer
         .unwrap();
     assert_eq!(failed.status(), 401);
     assert_eq!(failed.headers()["x-request-id"], "login-failed-1");
-    let setup = browser.get(server.url(&format!("/setup?token={token}"))).header("x-request-id", "setup-page-1").send().await.unwrap();
+    let setup = browser
+        .get(server.url(&format!("/setup?token={token}")))
+        .header("x-request-id", "setup-page-1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(setup.headers()["x-request-id"], "setup-page-1");
 
     // Without an id, or with one that could not go into a log line as it is, one is generated.
@@ -469,18 +508,27 @@ async fn requests_are_logged_with_their_id_and_without_passwords_cookies_or_quer
     assert_eq!(status.code(), Some(0));
 
     let lines = server.log();
-    let records: Vec<Value> =
-        lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("LOG_FORMAT=json, but not JSON ({e}): {l}"))).collect();
+    let records: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("LOG_FORMAT=json, but not JSON ({e}): {l}")))
+        .collect();
     // The request's span is in `spans` (a handler may open spans of its own inside it).
     let of = |id: &'static str| {
-        records.iter().filter(move |r| r["spans"].as_array().is_some_and(|spans| spans.iter().any(|s| s["request_id"] == id)))
+        records
+            .iter()
+            .filter(move |r| r["spans"].as_array().is_some_and(|spans| spans.iter().any(|s| s["request_id"] == id)))
     };
-    let response = of("login-7f3a9c").find(|r| r["fields"]["message"] == "response").expect("the login's response line");
+    let response =
+        of("login-7f3a9c").find(|r| r["fields"]["message"] == "response").expect("the login's response line");
     assert_eq!(response["fields"]["status"], 200);
     assert_eq!(response["span"]["method"], "POST");
     assert_eq!(response["span"]["path"], "/api/login");
     assert!(response["fields"]["latency_ms"].is_number(), "{response}");
-    assert!(of("login-7f3a9c").any(|r| r["fields"]["message"] == "login"), "the login event carries the request id:\n{}", lines.join("\n"));
+    assert!(
+        of("login-7f3a9c").any(|r| r["fields"]["message"] == "login"),
+        "the login event carries the request id:\n{}",
+        lines.join("\n")
+    );
     assert!(of("login-failed-1").any(|r| r["fields"]["status"] == 401));
     let setup_line = of("setup-page-1").find(|r| r["fields"]["message"] == "response").expect("the setup page's line");
     assert_eq!(setup_line["span"]["path"], "/setup", "the path, without its query string");
@@ -531,7 +579,10 @@ async fn responses_carry_the_security_headers_and_the_limits_answer_in_json() {
     let mut answer = Vec::new();
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&answer).contains("}") {
-        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut buf)).await.expect("no answer within 5 s").unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut buf))
+            .await
+            .expect("no answer within 5 s")
+            .unwrap();
         assert!(n > 0, "closed without an answer: {}", String::from_utf8_lossy(&answer));
         answer.extend_from_slice(&buf[..n]);
     }

@@ -1,5 +1,5 @@
 use crate::helpers::{TestApp, spawn_app};
-use app::theme::{ThemeChoice, code};
+use contract::theme::{Layout, ThemeChoice, code};
 use serde_json::{Value, json};
 
 fn dark_teal() -> Value {
@@ -61,12 +61,18 @@ async fn anonymous_visitors_use_their_cookie_and_cannot_save_on_the_server() {
     let app = spawn_app().await;
     let theme: ThemeChoice = serde_json::from_value(dark_teal()).unwrap();
     let cookie = format!("smallstack_theme={}", code::encode(&theme));
-    let effective: Value = app.client.get(app.url("/api/theme")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let effective: Value =
+        app.client.get(app.url("/api/theme")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
     assert_eq!(effective, dark_teal());
     let html = app.client.get(app.url("/")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(r#"data-layout="vertical""#));
 
-    for garbage in ["smallstack_theme=%%%", "smallstack_theme=1zzzzzzzz", "smallstack_theme=", &format!("smallstack_theme={}", "9".repeat(4000))] {
+    for garbage in [
+        "smallstack_theme=%%%",
+        "smallstack_theme=1zzzzzzzz",
+        "smallstack_theme=",
+        &format!("smallstack_theme={}", "9".repeat(4000)),
+    ] {
         let response = app.client.get(app.url("/")).header("cookie", garbage).send().await.unwrap();
         assert_eq!(response.status(), 200, "{garbage}");
         assert!(response.text().await.unwrap().contains(r#"data-accent="blue""#), "defaults for {garbage}");
@@ -94,14 +100,20 @@ async fn at_login_the_account_theme_wins_and_an_anonymous_choice_is_imported_onl
             .send()
     };
     assert_eq!(login(cookie.clone()).await.unwrap().status(), 200);
-    let stored = app.state.engine.themes.get(app.state.engine.accounts.find_by_username("carol").await.unwrap().unwrap().id).await.unwrap();
-    assert_eq!(stored.map(|v| v.layout), Some("vertical".to_string()), "imported: carol had none");
+    let stored = app
+        .state
+        .engine
+        .themes
+        .get(app.state.engine.accounts.find_by_username("carol").await.unwrap().unwrap().id)
+        .await
+        .unwrap();
+    assert_eq!(stored.map(|v| v.layout), Some(Layout::Vertical), "imported: carol had none");
 
     // Now carol has one; another anonymous choice does not replace it.
-    let other = ThemeChoice { layout: app::theme::Layout::Boxed, ..Default::default() };
+    let other = ThemeChoice { layout: Layout::Boxed, ..Default::default() };
     assert_eq!(login(format!("smallstack_theme={}", code::encode(&other))).await.unwrap().status(), 200);
     let id = app.state.engine.accounts.find_by_username("carol").await.unwrap().unwrap().id;
-    assert_eq!(app.state.engine.themes.get(id).await.unwrap().map(|v| v.layout), Some("vertical".to_string()));
+    assert_eq!(app.state.engine.themes.get(id).await.unwrap().map(|v| v.layout), Some(Layout::Vertical));
 }
 
 #[tokio::test]
@@ -110,7 +122,8 @@ async fn logout_clears_the_browser_copy() {
     let client = signed_in(&app, "dan").await;
     let response = client.post(app.url("/api/logout")).send().await.unwrap();
     assert_eq!(response.status(), 204);
-    let cookies: Vec<String> = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let cookies: Vec<String> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
     assert!(cookies.iter().any(|c| c.starts_with("smallstack_theme=;") && c.contains("Max-Age=0")), "{cookies:?}");
 }
 
@@ -168,7 +181,10 @@ async fn presets_are_private_limited_and_uniquely_named() {
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
     let id = first["id"].as_i64().unwrap();
-    assert_eq!(code::decode(first["code"].as_str().unwrap()).unwrap(), serde_json::from_value::<ThemeChoice>(dark_teal()).unwrap());
+    assert_eq!(
+        code::decode(first["code"].as_str().unwrap()).unwrap(),
+        serde_json::from_value::<ThemeChoice>(dark_teal()).unwrap()
+    );
 
     let duplicate = create(&alice, "night".into()).await.unwrap();
     assert_eq!(duplicate.status(), 409);
@@ -187,14 +203,24 @@ async fn presets_are_private_limited_and_uniquely_named() {
     // Bob cannot see, rename or delete alice's preset: 404, as if it did not exist.
     let bobs: Value = bob.get(app.url("/api/theme/presets")).send().await.unwrap().json().await.unwrap();
     assert_eq!(bobs["presets"].as_array().unwrap().len(), 0);
-    let rename = bob.patch(app.url(&format!("/api/theme/presets/{id}"))).json(&json!({"name": "Mine now"})).send().await.unwrap();
+    let rename = bob
+        .patch(app.url(&format!("/api/theme/presets/{id}")))
+        .json(&json!({"name": "Mine now"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rename.status(), 404);
     assert_eq!(bob.delete(app.url(&format!("/api/theme/presets/{id}"))).send().await.unwrap().status(), 404);
     assert_eq!(bob.delete(app.url("/api/theme/presets/999999")).send().await.unwrap().status(), 404);
     assert_eq!(bob.delete(app.url("/api/theme/presets/abc")).send().await.unwrap().status(), 404);
     assert_eq!(app.fingerprint().await, before, "nothing changed");
 
-    let renamed = alice.patch(app.url(&format!("/api/theme/presets/{id}"))).json(&json!({"name": "Midnight"})).send().await.unwrap();
+    let renamed = alice
+        .patch(app.url(&format!("/api/theme/presets/{id}")))
+        .json(&json!({"name": "Midnight"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(renamed.status(), 200);
     assert_eq!(renamed.json::<Value>().await.unwrap()["name"], "Midnight");
     assert_eq!(alice.delete(app.url(&format!("/api/theme/presets/{id}"))).send().await.unwrap().status(), 204);

@@ -11,7 +11,8 @@
 //! write gate and covered by the engine's own tests.)
 
 use crate::support::{
-    APP_TABLES, TestApp, counts, foreign_key_problems, integrity_check, open_backup_file, open_live_read_only, rows, spawn_app, theme_for,
+    APP_TABLES, TestApp, counts, foreign_key_problems, integrity_check, open_backup_file, open_live_read_only, rows,
+    spawn_app, theme_for,
 };
 use serde_json::{Value, json};
 use std::{
@@ -37,7 +38,12 @@ struct Tally {
 
 impl Tally {
     /// Counts the request; anything but `expected` is an error.
-    async fn check(&mut self, what: String, result: reqwest::Result<reqwest::Response>, expected: u16) -> Option<Value> {
+    async fn check(
+        &mut self,
+        what: String,
+        result: reqwest::Result<reqwest::Response>,
+        expected: u16,
+    ) -> Option<Value> {
         self.ops += 1;
         match result {
             Ok(r) if r.status().as_u16() == expected => Some(r.json().await.unwrap_or(Value::Null)),
@@ -79,7 +85,11 @@ async fn preset_writer(app: Arc<TestApp>, client: reqwest::Client, index: usize,
         if n % 3 == 0
             && let Some(id) = ids.back()
         {
-            let result = client.patch(app.url(&format!("/api/theme/presets/{id}"))).json(&json!({"name": format!("w{index} renamed {n}")})).send().await;
+            let result = client
+                .patch(app.url(&format!("/api/theme/presets/{id}")))
+                .json(&json!({"name": format!("w{index} renamed {n}")}))
+                .send()
+                .await;
             tally.check(format!("writer{index}: rename preset {id}"), result, 200).await;
         }
         // Stay under the limit of 20 presets.
@@ -121,7 +131,8 @@ async fn take_backup(app: &TestApp, staff: &reqwest::Client) -> Value {
     while record["status"] == "running" {
         assert!(Instant::now() < deadline, "backup {id} still running after 120 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let detail: Value = staff.get(app.url(&format!("/api/backups/{id}"))).send().await.unwrap().json().await.unwrap();
+        let detail: Value =
+            staff.get(app.url(&format!("/api/backups/{id}"))).send().await.unwrap().json().await.unwrap();
         record = detail["backup"].clone();
     }
     record
@@ -189,7 +200,10 @@ async fn backups_under_load_verify_and_a_restore_reproduces_its_snapshot() {
     let filename = record["filename"].as_str().unwrap();
     let live_path = app.data_path("db.sqlite3");
     let before = counts(&open_live_read_only(&live_path));
-    assert_ne!(&before, expected_counts, "the live database has moved on since {filename}, so the restore has work to do");
+    assert_ne!(
+        &before, expected_counts,
+        "the live database has moved on since {filename}, so the restore has work to do"
+    );
 
     let response = staff
         .post(app.url(&format!("/api/backups/{}/restore", record["id"])))
@@ -204,7 +218,10 @@ async fn backups_under_load_verify_and_a_restore_reproduces_its_snapshot() {
     assert_eq!(&counts(&live), expected_counts, "row counts after restoring {filename} (live before: {before:?})");
     let restored_rows = all_rows(&live);
     for table in APP_TABLES {
-        assert!(restored_rows[table] == expected_rows[table], "{table}: the rows after the restore differ from those in {filename}");
+        assert!(
+            restored_rows[table] == expected_rows[table],
+            "{table}: the rows after the restore differ from those in {filename}"
+        );
     }
 
     // The application carries on: the staff session (system database) survives, and a user of

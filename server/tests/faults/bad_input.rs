@@ -25,10 +25,17 @@ enum Who {
 enum Body {
     None,
     Json(Value),
-    Raw { content_type: String, bytes: Vec<u8> },
+    Raw {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
     /// Sent over a bare TCP connection, declaring `declared` bytes of body but sending only
     /// `bytes`, then closing the sending side (an upload cut short).
-    Short { content_type: &'static str, declared: u64, bytes: Vec<u8> },
+    Short {
+        content_type: &'static str,
+        declared: u64,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -139,7 +146,6 @@ impl Multipart {
     }
 }
 
-
 fn good_theme() -> Value {
     json!({"mode": "dark", "accent": "teal", "font": "serif", "gray": "zinc", "radius": "1", "layout": "vertical"})
 }
@@ -202,7 +208,8 @@ async fn send(app: &TestApp, sessions: &Sessions, case: &Case) -> Result<Answer,
     };
     let response = request.send().await.map_err(|e| format!("no answer: {e}"))?;
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let body = response.text().await.map_err(|e| format!("{status}, then the body broke off: {e}"))?;
     Ok(Answer { status, content_type, body })
 }
@@ -302,7 +309,9 @@ fn judge(case: &Case, answer: &Answer) -> Vec<String> {
         }
     };
     if json_expected {
-        let error = serde_json::from_str::<Value>(&answer.body).ok().filter(|v| v["error"].as_str().is_some_and(|e| !e.trim().is_empty()));
+        let error = serde_json::from_str::<Value>(&answer.body)
+            .ok()
+            .filter(|v| v["error"].as_str().is_some_and(|e| !e.trim().is_empty()));
         match error {
             None => wrong.push(format!("no JSON `error` in the answer (content-type {:?})", answer.content_type)),
             Some(error) => {
@@ -347,13 +356,21 @@ fn differences(before: &((String, String), Vec<String>), after: &((String, Strin
     changed
 }
 
-fn catalogue(preset: i64, others_preset: i64, backup_id: i64, backup_name: &str, backup_bytes: &[u8], user_pw: &str) -> Vec<Case> {
+fn catalogue(
+    preset: i64,
+    others_preset: i64,
+    backup_id: i64,
+    backup_name: &str,
+    backup_bytes: &[u8],
+    user_pw: &str,
+) -> Vec<Case> {
     use Who::{Anonymous, Staff, User};
     let (get, post, put, patch, delete) = (Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE);
     let png = tiny_png();
     let big_cookie = "A".repeat(32 * 1024);
     let signup = |extra: Value| {
-        let mut body = json!({"username": "newcomer", "email": "newcomer@example.com", "password": "a-long-enough-password"});
+        let mut body =
+            json!({"username": "newcomer", "email": "newcomer@example.com", "password": "a-long-enough-password"});
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
@@ -542,7 +559,8 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
     let app = spawn_app().await;
     let staff_pw = app.create_user("catstaff", true).await;
     let user_pw = app.create_user("catuser", false).await;
-    let sessions = Sessions { staff: app.login("catstaff", &staff_pw).await, user: app.login("catuser", &user_pw).await };
+    let sessions =
+        Sessions { staff: app.login("catstaff", &staff_pw).await, user: app.login("catuser", &user_pw).await };
     let cookie = |sid: &str| format!("smallstack_session={sid}");
 
     // Something for the routes to act on: a preset each, and a backup.
@@ -567,7 +585,8 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
     let backup_name = backup["filename"].as_str().unwrap().to_string();
     let backup_bytes = std::fs::read(app.data_path("backups").join(&backup_name)).unwrap();
 
-    let cases = catalogue(presets[0], presets[1], backup["id"].as_i64().unwrap(), &backup_name, &backup_bytes, &user_pw);
+    let cases =
+        catalogue(presets[0], presets[1], backup["id"].as_i64().unwrap(), &backup_name, &backup_bytes, &user_pw);
     let at_start = state(&app).await;
     let mut before = at_start.clone();
     let mut rows = Vec::new();
@@ -575,7 +594,11 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
     for case in &cases {
         let (shown, mut wrong) = match send(&app, &sessions, case).await {
             Ok(answer) => {
-                let shown = format!("{} {}", answer.status, answer.body.chars().take(160).collect::<String>().replace('\n', " "));
+                let shown = format!(
+                    "{} {}",
+                    answer.status,
+                    answer.body.chars().take(160).collect::<String>().replace('\n', " ")
+                );
                 (shown, judge(case, &answer))
             }
             Err(e) => ("—".to_string(), vec![e]),
@@ -601,12 +624,22 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
                 Expect::Plain404 => "404 plain".into(),
             };
             let mark = if wrong.is_empty() { "ok" } else { "!!" };
-            table.push_str(&format!("{:>3}  {mark}  {expected:<9} {} ({:?} {} {}) → {shown}\n", i + 1, case.name, case.who, case.method, case.path.chars().take(80).collect::<String>()));
+            table.push_str(&format!(
+                "{:>3}  {mark}  {expected:<9} {} ({:?} {} {}) → {shown}\n",
+                i + 1,
+                case.name,
+                case.who,
+                case.method,
+                case.path.chars().take(80).collect::<String>()
+            ));
             for w in wrong {
                 table.push_str(&format!("               ^ {w}\n"));
             }
         }
-        panic!("{failures} of {} malformed requests were mishandled; over the whole table: {whole:?}{table}", cases.len());
+        panic!(
+            "{failures} of {} malformed requests were mishandled; over the whole table: {whole:?}{table}",
+            cases.len()
+        );
     }
     assert!(cases.len() >= 40);
 }

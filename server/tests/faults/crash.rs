@@ -54,7 +54,7 @@ fn themes_are_distinguishable() {
         let mut seen = HashSet::new();
         for n in 0..20_000 {
             let theme = theme_for(user, n);
-            let _: app::theme::ThemeChoice = serde_json::from_value(theme.clone()).expect("a valid theme");
+            let _: contract::theme::ThemeChoice = serde_json::from_value(theme.clone()).expect("a valid theme");
             assert!(seen.insert(theme.to_string()), "theme {n} of user {user} repeats an earlier one");
         }
     }
@@ -63,7 +63,16 @@ fn themes_are_distinguishable() {
 async fn sign_up(server: &ServerProcess, index: usize) -> User {
     let username = format!("crash{index:02}");
     let password = format!("{username}-secret-pw");
-    let user = User { index, username, password, jar: Arc::new(Jar::default()), acked: 0, in_flight: None, next: 1, acked_this_cycle: 0 };
+    let user = User {
+        index,
+        username,
+        password,
+        jar: Arc::new(Jar::default()),
+        acked: 0,
+        in_flight: None,
+        next: 1,
+        acked_this_cycle: 0,
+    };
     let client = user.client();
     let response = client
         .post(server.url("/api/signup"))
@@ -132,7 +141,11 @@ async fn verify(server: &ServerProcess, user: &mut User) -> (Vec<String>, bool) 
     let client = user.client();
     let me = client.get(server.url("/api/me")).send().await.unwrap();
     if me.status() != 200 {
-        problems.push(format!("{}: the session no longer signs in after the restart (GET /api/me: {})", user.username, me.status()));
+        problems.push(format!(
+            "{}: the session no longer signs in after the restart (GET /api/me: {})",
+            user.username,
+            me.status()
+        ));
         let login = client
             .post(server.url("/api/login"))
             .json(&json!({"username": user.username, "password": user.password}))
@@ -198,7 +211,8 @@ async fn sigkill_under_load_loses_no_acknowledged_theme() {
         server = ServerProcess::start(dir.path()).await;
         let checks = futures_util::future::join_all(users.iter_mut().map(|u| verify(&server, u))).await;
         let committed_in_flight = checks.iter().filter(|(_, committed)| *committed).count();
-        let found: Vec<String> = checks.into_iter().flat_map(|(p, _)| p).map(|p| format!("cycle {cycle}: {p}")).collect();
+        let found: Vec<String> =
+            checks.into_iter().flat_map(|(p, _)| p).map(|p| format!("cycle {cycle}: {p}")).collect();
         println!(
             "crash cycle {cycle}/{cycles}: SIGKILL after {delay} ms, {acked} saves acknowledged, {in_flight} in flight \
              ({committed_in_flight} of them committed), {} problem(s), {} ms",

@@ -78,7 +78,8 @@ fn list_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {
             // it, refused ones included: only its presence and size count.
             out.push(format!("{name} {}", meta.len()));
         } else {
-            let modified = meta.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+            let modified =
+                meta.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
             out.push(format!("{name} {} {}", meta.len(), modified.as_nanos()));
         }
     }
@@ -216,7 +217,8 @@ pub const APP_TABLES: [&str; 3] = ["users", "user_themes", "theme_presets"];
 /// A backup file, opened so that nothing can be written to it (`immutable`: it is not live).
 pub fn open_backup_file(path: &Path) -> Connection {
     let uri = format!("file:{}?mode=ro&immutable=1", path.display());
-    Connection::open_with_flags(uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI).expect("open the backup read-only")
+    Connection::open_with_flags(uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI)
+        .expect("open the backup read-only")
 }
 
 /// The live database (WAL), read-only.
@@ -236,7 +238,10 @@ pub fn foreign_key_problems(conn: &Connection) -> usize {
 }
 
 pub fn counts(conn: &Connection) -> BTreeMap<&'static str, i64> {
-    APP_TABLES.iter().map(|t| (*t, conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0)).unwrap())).collect()
+    APP_TABLES
+        .iter()
+        .map(|t| (*t, conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0)).unwrap()))
+        .collect()
 }
 
 /// Every row of a table, each as one line of SQL literals, sorted (a restore may renumber
@@ -251,7 +256,8 @@ pub fn rows(conn: &Connection, table: &str) -> Vec<String> {
         .collect();
     let quoted: Vec<String> = columns.iter().map(|c| format!("quote(\"{c}\")")).collect();
     let sql = format!("SELECT {} FROM \"{table}\"", quoted.join(" || '|' || "));
-    let mut rows: Vec<String> = conn.prepare(&sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut rows: Vec<String> =
+        conn.prepare(&sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     rows.sort();
     rows
 }

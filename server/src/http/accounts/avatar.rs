@@ -1,15 +1,21 @@
 use crate::{
-    http::{ApiError, auth::{self, RequireUser}},
+    http::{
+        ApiError,
+        auth::{self, RequireUser},
+    },
     state::AppState,
 };
-use app::api::UserResponse;
 use axum::{
     Json,
     body::Body,
-    extract::{Multipart, Path, State, multipart::{MultipartError, MultipartRejection}},
+    extract::{
+        Multipart, Path, State,
+        multipart::{MultipartError, MultipartRejection},
+    },
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use contract::accounts::UserResponse;
 use engine::accounts::avatar::{self, AvatarError};
 
 pub const AVATAR_MAX_BYTES: usize = avatar::AVATAR_MAX_BYTES;
@@ -46,7 +52,8 @@ pub async fn upload(
         bytes = Some(data);
         break;
     }
-    let bytes = bytes.ok_or_else(|| ApiError::validation("avatar", "send the image in a multipart field named `avatar`"))?;
+    let bytes =
+        bytes.ok_or_else(|| ApiError::validation("avatar", "send the image in a multipart field named `avatar`"))?;
     let media_root = state.settings.media_root.clone();
     let name = tokio::task::spawn_blocking(move || avatar::store(&media_root, &bytes))
         .await

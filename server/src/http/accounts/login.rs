@@ -1,19 +1,22 @@
 use crate::{
     http::{
         ApiError, ApiJson,
-        auth::{self, AuthUser},
+        auth::{self, RequireUser},
         client_ip::ClientIp,
     },
     state::AppState,
 };
-use app::api::{LoginRequest, UserResponse};
 use axum::{
-    Extension, Json,
+    Json,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
 };
 use chrono::Utc;
+use contract::{
+    accounts::{LoginRequest, UserResponse},
+    theme::THEME_COOKIE,
+};
 use engine::accounts::{AccountError, LockoutStatus};
 use tower_sessions::Session;
 
@@ -32,7 +35,10 @@ pub async fn login(
         return Err(ApiError::validation("username", "username is required"));
     }
     if login.chars().count() > MAX_LOGIN_LEN {
-        return Err(ApiError::validation("username", format!("username is too long (at most {MAX_LOGIN_LEN} characters)")));
+        return Err(ApiError::validation(
+            "username",
+            format!("username is too long (at most {MAX_LOGIN_LEN} characters)"),
+        ));
     }
     if body.password.is_empty() {
         return Err(ApiError::validation("password", "password is required"));
@@ -49,7 +55,7 @@ pub async fn login(
             engine.accounts.record_login(user.id).await?;
             // The account's theme wins; the anonymous choice is kept only if it has none.
             if let Some(theme) = crate::http::theme::cookie_theme(&headers) {
-                engine.themes.save_if_absent(user.id, &crate::http::theme::to_values(&theme)).await?;
+                engine.themes.save_if_absent(user.id, &theme).await?;
             }
             auth::log_in(&session, &user).await?;
             tracing::info!(user = %user.username, "login");
@@ -67,11 +73,10 @@ pub async fn login(
 /// Ends the session and clears the browser's copy of the theme.
 pub async fn logout(session: Session) -> Result<impl IntoResponse, ApiError> {
     auth::log_out(&session).await?;
-    let clear = format!("{}=; Path=/; Max-Age=0; SameSite=Lax", app::theme::THEME_COOKIE);
+    let clear = format!("{THEME_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, HeaderValue::from_str(&clear).map_err(anyhow::Error::from)?)]))
 }
 
-pub async fn me(user: Option<Extension<AuthUser>>) -> Result<Json<UserResponse>, ApiError> {
-    let Extension(user) = user.ok_or(ApiError::Unauthorized)?;
-    Ok(Json(UserResponse { user: user.view() }))
+pub async fn me(RequireUser(user): RequireUser) -> Json<UserResponse> {
+    Json(UserResponse { user: user.view() })
 }

@@ -8,26 +8,25 @@ mod signup;
 
 pub use avatar::{AVATAR_MAX_BYTES, serve_avatar};
 
-use crate::state::AppState;
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    routing::{get, patch, post},
-};
+use super::{Access, Routes};
+use axum::{extract::DefaultBodyLimit, http::Method, routing::post};
+use contract::paths;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/login", post(login::login))
-        .route("/api/logout", post(login::logout))
-        .route("/api/me", get(login::me))
-        .route("/api/signup", post(signup::signup))
-        .route("/api/setup", post(signup::setup))
-        .route("/api/profile", patch(profile::update))
-        .route("/api/profile/password", post(profile::change_password))
+pub fn routes() -> Routes {
+    Routes::new()
+        .public(Method::POST, paths::LOGIN, login::login)
+        .public(Method::POST, paths::LOGOUT, login::logout)
+        .public(Method::POST, paths::SIGNUP, signup::signup)
+        .public(Method::POST, paths::SETUP, signup::setup)
+        .public(Method::GET, paths::AVATAR_FILE, serve_avatar)
+        .signed_in(Method::GET, paths::ME, login::me)
+        .signed_in(Method::PATCH, paths::PROFILE, profile::update)
+        .signed_in(Method::POST, paths::PROFILE_PASSWORD, profile::change_password)
         .route(
-            "/api/profile/avatar",
+            Access::SignedIn,
+            Method::POST,
+            paths::PROFILE_AVATAR,
             // Room for the multipart framing around a file of the maximum size.
             post(avatar::upload).layer(DefaultBodyLimit::max(AVATAR_MAX_BYTES + 64 * 1024)),
         )
-        .route("/media/avatars/{name}", get(serve_avatar))
 }

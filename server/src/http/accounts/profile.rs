@@ -1,9 +1,12 @@
 use crate::{
-    http::{ApiError, ApiJson, auth::{self, RequireUser}},
+    http::{
+        ApiError, ApiJson,
+        auth::{self, RequireUser},
+    },
     state::AppState,
 };
-use app::api::{PasswordChangeRequest, ProfileUpdateRequest, UserResponse};
 use axum::{Json, extract::State};
+use contract::accounts::{PasswordChangeRequest, ProfileUpdateRequest, UserResponse};
 use engine::accounts::{DisplayName, Email, Password, ProfileUpdate};
 use tower_sessions::Session;
 

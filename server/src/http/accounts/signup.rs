@@ -2,8 +2,8 @@ use crate::{
     http::{ApiError, ApiJson, auth},
     state::AppState,
 };
-use app::api::{SetupRequest, SignupRequest, UserResponse};
 use axum::{Json, extract::State, http::StatusCode};
+use contract::accounts::{SetupRequest, SignupRequest, UserResponse};
 use engine::accounts::{DisplayName, Email, NewUser, Password, Username};
 use tower_sessions::Session;
 

@@ -1,6 +1,6 @@
 //! The staff backup dashboard's JSON API (`/api/backups…`, `/api/database…`) and the file
-//! transfers (`/backups/{filename}/download`, `/backups/download-fresh`). All staff only: the
-//! routes are on the access guard's list.
+//! transfers (`/backups/{filename}/download`, `/backups/download-fresh`). Staff only: every route
+//! here is declared with `Access::Staff`.
 
 mod actions;
 mod database;
@@ -8,40 +8,38 @@ mod settings;
 mod transfer;
 mod views;
 
-pub use views::{DEFAULT_PER_PAGE, DashboardTab, MAX_PER_PAGE, dashboard_data, detail_data};
+pub use views::{dashboard_data, detail_data};
 
-use crate::{http::ApiError, state::AppState};
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    response::Redirect,
-    routing::{get, post},
-};
+use crate::http::{Access, ApiError, Routes};
+use axum::{extract::DefaultBodyLimit, http::Method, routing::post};
+use contract::paths;
 use engine::backup::BackupError;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/backups", get(views::list).post(actions::create))
-        .route("/api/backups/dashboard", get(views::dashboard))
-        .route("/api/backups/progress", get(views::progress))
-        .route("/api/backups/stats", get(views::stats))
-        .route("/api/backups/files", get(views::files))
-        .route("/api/backups/settings", get(settings::get_settings).put(settings::update))
-        .route("/api/backups/schedule-preview", get(settings::preview))
+pub fn routes() -> Routes {
+    Routes::new()
+        .staff(Method::GET, paths::BACKUPS, views::list)
+        .staff(Method::POST, paths::BACKUPS, actions::create)
+        .staff(Method::GET, paths::BACKUPS_DASHBOARD, views::dashboard)
+        .staff(Method::GET, paths::BACKUPS_PROGRESS, views::progress)
+        .staff(Method::GET, paths::BACKUPS_STATS, views::stats)
+        .staff(Method::GET, paths::BACKUPS_FILES, views::files)
+        .staff(Method::GET, paths::BACKUPS_SETTINGS, settings::get_settings)
+        .staff(Method::PUT, paths::BACKUPS_SETTINGS, settings::update)
+        .staff(Method::GET, paths::BACKUPS_SCHEDULE_PREVIEW, settings::preview)
         // The engine enforces BACKUP_UPLOAD_MAX while it streams the body to disk.
-        .route("/api/backups/upload", post(transfer::upload).layer(DefaultBodyLimit::disable()))
-        .route("/api/backups/{id}", get(views::detail).delete(actions::delete))
-        .route("/api/backups/{id}/restore", post(actions::restore))
-        .route("/api/database", get(database::panel))
-        .route("/api/database/{action}", post(database::action))
-        .route("/backups/", get(|| async { Redirect::permanent("/backups") }))
-        .route("/backups/download-fresh", post(transfer::download_fresh))
-        .route("/backups/{filename}/download", get(transfer::download))
-}
-
-/// Ids are positive integers; anything else names no backup.
-fn backup_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("no backup with id {raw:?}")))
+        .route(
+            Access::Staff,
+            Method::POST,
+            paths::BACKUPS_UPLOAD,
+            post(transfer::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .staff(Method::GET, paths::BACKUP, views::detail)
+        .staff(Method::DELETE, paths::BACKUP, actions::delete)
+        .staff(Method::POST, paths::BACKUP_RESTORE, actions::restore)
+        .staff(Method::GET, paths::DATABASE, database::panel)
+        .staff(Method::POST, paths::DATABASE_ACTION, database::action)
+        .staff(Method::POST, paths::BACKUP_DOWNLOAD_FRESH, transfer::download_fresh)
+        .staff(Method::GET, paths::BACKUP_DOWNLOAD, transfer::download)
 }
 
 impl From<BackupError> for ApiError {
@@ -52,7 +50,11 @@ impl From<BackupError> for ApiError {
             BackupError::InvalidName { .. } => ApiError::NotFound(e.to_string()),
             BackupError::Invalid { reason } => ApiError::validation("file", reason),
             BackupError::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
-            BackupError::InvalidSchedule(reason) => ApiError::validation("schedule", format!("invalid schedule: {reason}")),
+            BackupError::InvalidSchedule(reason) => {
+                ApiError::validation("schedule", format!("invalid schedule: {reason}"))
+            }
+            BackupError::InvalidRetention { .. } => ApiError::validation("retention", e.to_string()),
+            BackupError::NothingToChange => ApiError::validation("", e.to_string()),
             BackupError::ShuttingDown => ApiError::Unavailable(e.to_string()),
             BackupError::NoSpace { .. } | BackupError::Failed(_) => ApiError::OperationFailed(e.to_string()),
             BackupError::Db(db) => db.into(),

@@ -1,9 +1,7 @@
 //! Files in and out: downloads (streamed, never read whole into memory), "Download a fresh
 //! backup", and uploads (streamed to disk under the engine's size limit).
 
-use super::views::backup_view;
 use crate::{http::ApiError, state::AppState};
-use app::backups::types::BackupView;
 use axum::{
     Json,
     body::Body,
@@ -11,12 +9,15 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use engine::backup::{BackupRecord, Trigger};
+use contract::{backup::BackupRecord, format::human_bytes};
+use engine::backup::Trigger;
 use futures_util::TryStreamExt;
 use tokio_util::io::{ReaderStream, StreamReader};
 
 async fn stream_file(state: &AppState, record: &BackupRecord, path: &std::path::Path) -> Result<Response, ApiError> {
-    let file = tokio::fs::File::open(path).await.map_err(|e| ApiError::NotFound(format!("cannot open {}: {e}", record.filename)))?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| ApiError::NotFound(format!("cannot open {}: {e}", record.filename)))?;
     let len = file.metadata().await.map_err(anyhow::Error::from)?.len();
     state.engine.backups.record_download(record.id).await?;
     let mut response = Response::new(Body::from_stream(ReaderStream::with_capacity(file, 256 * 1024)));
@@ -59,21 +60,21 @@ pub async fn download_fresh(State(state): State<AppState>) -> Result<Response, A
 /// `POST /api/backups/upload`: the raw file as the body (`application/octet-stream`). It is
 /// written under a temporary name, validated as a restore source would be, and catalogued with
 /// trigger `upload`; a file that fails leaves nothing behind.
-pub async fn upload(State(state): State<AppState>, request: Request) -> Result<(StatusCode, Json<BackupView>), ApiError> {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+pub async fn upload(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<(StatusCode, Json<BackupRecord>), ApiError> {
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let limit = state.engine.backups.upload_max();
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge(format!(
             "the file is larger than the upload limit of {limit} bytes ({})",
-            app::backups::types::human_bytes(limit)
+            human_bytes(limit)
         )));
     }
     let stream = request.into_body().into_data_stream().map_err(std::io::Error::other);
     let reader = StreamReader::new(stream);
     let record = state.engine.backups.upload(reader, declared).await?;
-    Ok((StatusCode::CREATED, Json(backup_view(&record))))
+    Ok((StatusCode::CREATED, Json(record)))
 }

@@ -1,9 +1,10 @@
-//! What the server knows about the visitor when it renders a page (user, settings), handed to the
-//! WASM client inside the page so that hydration renders exactly what the server did.
+//! Page boot data: what the server knows when it renders a page (the visitor, settings, and the
+//! data of a page it loads itself), handed to the WASM client inside the page so that hydration
+//! renders exactly what the server did.
 
-use crate::{
-    api::UserView,
-    backups::types::{BackupDetail, Dashboard},
+use contract::{
+    accounts::UserView,
+    backup::{BackupDetail, Dashboard},
     theme::ThemeChoice,
 };
 use leptos::prelude::*;
@@ -35,6 +36,8 @@ pub enum PageData {
     BackupDetail(Box<BackupDetail>),
     /// The server looked for the page's object and there is none (the page answers 404).
     NotFound(String),
+    /// The page's query string holds a value out of range (the page answers 422 saying which).
+    Invalid(String),
 }
 
 impl PageData {
@@ -75,7 +78,9 @@ impl Boot {
 pub fn load_boot() -> Boot {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Boot>().cloned()).unwrap_or_default()
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Boot>().cloned())
+            .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -96,7 +101,9 @@ pub fn use_boot() -> Boot {
 /// A `next=` target is honoured only when it is a path on this site.
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n,
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n
+        }
         _ => "/".to_string(),
     }
 }
@@ -116,7 +123,17 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        let boot = Boot { user: Some(UserView { username: "a".into(), email: "e@x.io".into(), display_name: "</script><b>".into(), is_staff: false, avatar_url: None }), signup_enabled: true, theme: Default::default() };
+        let boot = Boot {
+            user: Some(UserView {
+                username: "a".into(),
+                email: "e@x.io".into(),
+                display_name: "</script><b>".into(),
+                is_staff: false,
+                avatar_url: None,
+            }),
+            signup_enabled: true,
+            theme: Default::default(),
+        };
         assert!(!boot.to_script_json().contains("</script>"));
         assert_eq!(serde_json::from_str::<Boot>(&boot.to_script_json()).unwrap(), boot);
     }

@@ -1,7 +1,7 @@
-//! A five-field cron expression in plain words, for the dashboard: "every 15 minutes", "hourly at
-//! :30", "daily at 02:00", "at 06:00 on Monday and Friday", "monthly on day 1 at 03:00".
-//! Anything else is shown as the expression itself. (The schedule is validated by the server's
-//! cron parser; this only describes the common shapes.)
+//! The common shapes of a five-field cron expression in short plain words: "every 15 minutes",
+//! "hourly at :30", "daily at 02:00 UTC", "at 06:00 UTC on Monday and Friday", "monthly on day 1
+//! at 03:00 UTC". [`super::Schedule::describe`] falls back to the cron parser's longer wording for
+//! the other shapes. (The expression is validated by the parser; this only describes it.)
 
 const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
@@ -54,56 +54,53 @@ fn join_days(days: &[usize]) -> String {
     }
 }
 
-/// `off` → "not scheduled"; a recognised shape → words (times are UTC); else the expression.
-pub fn describe(expression: &str) -> String {
-    let expression = expression.trim();
-    if expression.eq_ignore_ascii_case("off") {
-        return "not scheduled".into();
-    }
+/// A recognised shape in words (times are UTC); `None` for any other expression.
+pub fn common_shape(expression: &str) -> Option<String> {
     let fields: Vec<&str> = expression.split_whitespace().collect();
-    let [minute, hour, dom, month, dow] = fields.as_slice() else { return expression.to_string() };
+    let [minute, hour, dom, month, dow] = fields.as_slice() else { return None };
     let time = || Some(format!("{:02}:{:02}", number(hour, 23)?, number(minute, 59)?));
 
     if *hour == "*" && *dom == "*" && *month == "*" && *dow == "*" {
         if *minute == "*" {
-            return "every minute".into();
+            return Some("every minute".into());
         }
         if let Some(step) = minute.strip_prefix("*/").and_then(|s| number(s, 59)).filter(|s| *s > 0) {
-            return if step == 1 { "every minute".into() } else { format!("every {step} minutes") };
+            return Some(if step == 1 { "every minute".into() } else { format!("every {step} minutes") });
         }
         if let Some(m) = number(minute, 59) {
-            return format!("hourly at :{m:02}");
+            return Some(format!("hourly at :{m:02}"));
         }
     }
-    if let (Some(step), Some(m)) = (hour.strip_prefix("*/").and_then(|s| number(s, 23)).filter(|s| *s > 0), number(minute, 59))
+    if let (Some(step), Some(m)) =
+        (hour.strip_prefix("*/").and_then(|s| number(s, 23)).filter(|s| *s > 0), number(minute, 59))
         && *dom == "*"
         && *month == "*"
         && *dow == "*"
     {
-        return format!("every {step} hours at :{m:02}");
+        return Some(format!("every {step} hours at :{m:02}"));
     }
     if let Some(time) = time() {
         match (*dom, *month, *dow) {
-            ("*", "*", "*") => return format!("daily at {time} UTC"),
+            ("*", "*", "*") => return Some(format!("daily at {time} UTC")),
             ("*", "*", days) => {
                 if let Some(days) = weekdays(days) {
-                    return format!("at {time} UTC on {}", join_days(&days));
+                    return Some(format!("at {time} UTC on {}", join_days(&days)));
                 }
             }
             (day, "*", "*") => {
                 if let Some(d) = number(day, 31).filter(|d| *d >= 1) {
-                    return format!("monthly on day {d} at {time} UTC");
+                    return Some(format!("monthly on day {d} at {time} UTC"));
                 }
             }
             _ => {}
         }
     }
-    expression.to_string()
+    None
 }
 
 #[cfg(test)]
 mod tests {
-    use super::describe;
+    use super::common_shape;
 
     #[test]
     fn common_shapes_in_words() {
@@ -118,16 +115,15 @@ mod tests {
             ("0 6 * * sat,sun", "at 06:00 UTC on Saturday and Sunday"),
             ("0 23 * * 0", "at 23:00 UTC on Sunday"),
             ("0 3 1 * *", "monthly on day 1 at 03:00 UTC"),
-            ("off", "not scheduled"),
         ] {
-            assert_eq!(describe(cron), words, "{cron}");
+            assert_eq!(common_shape(cron).as_deref(), Some(words), "{cron}");
         }
     }
 
     #[test]
-    fn other_expressions_are_shown_as_they_are() {
-        for cron in ["0 2 1 1 *", "0 2 L * *", "1,2 3 * * *", "0 2 * * 5-1", "nonsense"] {
-            assert_eq!(describe(cron), cron);
+    fn other_expressions_are_left_to_the_parser() {
+        for cron in ["0 2 1 1 *", "0 2 L * *", "1,2 3 * * *", "0 2 * * 5-1", "nonsense", "off"] {
+            assert_eq!(common_shape(cron), None, "{cron}");
         }
     }
 }

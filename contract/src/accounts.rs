@@ -1,23 +1,7 @@
-//! Request and response types of the JSON API under `/api/`, shared by the server's handlers and
-//! the WASM client.
+//! Accounts on the wire: the signed-in user as pages and the API show them, and the bodies of
+//! login, sign-up, setup and profile changes.
 
 use serde::{Deserialize, Serialize};
-
-/// The body of every 4xx/5xx answer of the JSON API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
-    pub error: String,
-    /// The field a validation error is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-/// `GET /health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Health {
-    pub status: String,
-    pub database: String,
-}
 
 /// A signed-in user as the API and the pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,33 +68,9 @@ pub struct PasswordChangeRequest {
     pub new_password: String,
 }
 
-/// A saved theme preset.
+/// `GET /health`: `{"status": "ok", "database": "ok"}`, or 503 with what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresetView {
-    pub id: i64,
-    pub name: String,
-    pub theme: crate::theme::ThemeChoice,
-    /// The share code of the preset's theme (`/theme?t=<code>`).
-    pub code: String,
-}
-
-/// `GET /api/theme/presets`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresetsResponse {
-    pub presets: Vec<PresetView>,
-}
-
-/// `POST /api/theme/presets`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePresetRequest {
-    pub name: String,
-    pub theme: crate::theme::ThemeChoice,
-}
-
-/// `PATCH /api/theme/presets/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RenamePresetRequest {
-    pub name: String,
+pub struct Health {
+    pub status: String,
+    pub database: String,
 }

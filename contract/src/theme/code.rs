@@ -8,9 +8,10 @@
 //! Written here because no crate offers a checksum over a base-36 alphabet.
 
 use super::{
-    choice::{Accent, ColorMode, Font, Gray, Layout, NamedAccent, Radius, ThemeChoice},
+    choice::{Accent, ThemeChoice},
     color::Rgb,
 };
+use crate::ClosedSet;
 
 const VERSION: char = '1';
 const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
@@ -73,7 +74,14 @@ pub fn encode(theme: &ThemeChoice) -> String {
     };
     let mut payload = String::with_capacity(16);
     payload.push(VERSION);
-    for i in [theme.mode.index(), accent_index, theme.font.index(), theme.gray.index(), theme.radius.index(), theme.layout.index()] {
+    for i in [
+        theme.mode.index(),
+        accent_index,
+        theme.font.index(),
+        theme.gray.index(),
+        theme.radius.index(),
+        theme.layout.index(),
+    ] {
         payload.push(ALPHABET[i] as char);
     }
     if let Accent::Custom(rgb) = theme.accent {
@@ -84,6 +92,11 @@ pub fn encode(theme: &ThemeChoice) -> String {
     let crc = crc_char(&payload);
     payload.push(crc);
     payload
+}
+
+/// The value at position `i` of a closed set.
+fn pick<T: ClosedSet>(i: usize) -> Result<T, CodeError> {
+    T::all().get(i).copied().ok_or(CodeError::OutOfRange)
 }
 
 pub fn decode(code: &str) -> Result<ThemeChoice, CodeError> {
@@ -107,11 +120,12 @@ pub fn decode(code: &str) -> Result<ThemeChoice, CodeError> {
     }
     let (body, checks) = code.split_at(code.len() - 2);
     let with_luhn = &code[..code.len() - 1];
-    if luhn36(body) != checks.chars().next().unwrap_or(' ') || crc_char(with_luhn) != checks.chars().nth(1).unwrap_or(' ') {
+    if luhn36(body) != checks.chars().next().unwrap_or(' ')
+        || crc_char(with_luhn) != checks.chars().nth(1).unwrap_or(' ')
+    {
         return Err(CodeError::Checksum);
     }
     let d: Vec<usize> = body.bytes().skip(1).take(6).filter_map(digit).collect();
-    let pick = |all: usize, i: usize| if i < all { Ok(i) } else { Err(CodeError::OutOfRange) };
     let accent = if d[1] == CUSTOM_ACCENT {
         if body.len() != 13 {
             return Err(CodeError::WrongLength);
@@ -121,14 +135,14 @@ pub fn decode(code: &str) -> Result<ThemeChoice, CodeError> {
         if body.len() != 7 {
             return Err(CodeError::WrongLength);
         }
-        Accent::Named(NamedAccent::ALL[pick(NamedAccent::ALL.len(), d[1])?])
+        Accent::Named(pick(d[1])?)
     };
     Ok(ThemeChoice {
-        mode: ColorMode::ALL[pick(ColorMode::ALL.len(), d[0])?],
+        mode: pick(d[0])?,
         accent,
-        font: Font::ALL[pick(Font::ALL.len(), d[2])?],
-        gray: Gray::ALL[pick(Gray::ALL.len(), d[3])?],
-        radius: Radius::ALL[pick(Radius::ALL.len(), d[4])?],
-        layout: Layout::ALL[pick(Layout::ALL.len(), d[5])?],
+        font: pick(d[2])?,
+        gray: pick(d[3])?,
+        radius: pick(d[4])?,
+        layout: pick(d[5])?,
     })
 }

@@ -1,0 +1,117 @@
+//! One backup in the catalogue: where it stands, what started it, and its timeline.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
+
+/// Where a backup stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr, VariantArray, Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Status {
+    /// Being made now (or interrupted by a crash, until the next start marks it failed).
+    Running,
+    /// Made and verified; its file is in `BACKUP_DIR`.
+    Success,
+    /// Not made; `error` says why. No file.
+    Failed,
+    /// A scheduled run that found another backup or restore running. No file.
+    Skipped,
+    /// Removed by retention; `pruned_at` says when.
+    Pruned,
+    /// Removed by hand; `deleted_at` says when.
+    Deleted,
+}
+
+/// What started a backup.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr, VariantArray, Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Trigger {
+    /// "Backup now" in the dashboard.
+    Manual,
+    /// The in-process scheduler.
+    Scheduled,
+    /// `smallstack backup create`.
+    Cli,
+    /// The safety copy a restore takes first.
+    PreRestore,
+    /// A file uploaded through the dashboard.
+    Upload,
+}
+
+impl Trigger {
+    /// Retention prunes only backups made by the schedule or on demand; safety copies and
+    /// uploads are removed only by hand.
+    pub fn is_prunable(self) -> bool {
+        matches!(self, Trigger::Manual | Trigger::Scheduled | Trigger::Cli)
+    }
+}
+
+/// One step in a backup's timeline.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr, VariantArray, Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum EventKind {
+    Created,
+    Verified,
+    Downloaded,
+    Restored,
+    Pruned,
+    Deleted,
+    Failed,
+    Skipped,
+}
+
+/// One backup in the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRecord {
+    pub id: i64,
+    /// `db-YYYYMMDD-HHMMSS(-N).sqlite3`; empty for a skipped run, which never had a file.
+    pub filename: String,
+    /// When the backup started (or the upload was received).
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub size_bytes: Option<u64>,
+    /// Whole operation, copy and verification (integrity check plus checksum), in milliseconds.
+    pub duration_ms: Option<u64>,
+    pub copy_ms: Option<u64>,
+    pub verify_ms: Option<u64>,
+    pub status: Status,
+    pub error: Option<String>,
+    pub trigger: Trigger,
+    /// Hex SHA-256 of the file.
+    pub sha256: Option<String>,
+    /// The result of `PRAGMA integrity_check` on the copy, when it got that far.
+    pub integrity_ok: Option<bool>,
+    pub pruned_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub download_count: u64,
+    pub last_downloaded_at: Option<DateTime<Utc>>,
+    /// The last time the live database was restored from this backup.
+    pub restored_at: Option<DateTime<Utc>>,
+}
+
+impl BackupRecord {
+    /// True when the catalogue says the file exists in `BACKUP_DIR`: it can be downloaded or
+    /// restored.
+    pub fn has_file(&self) -> bool {
+        self.status == Status::Success
+    }
+}
+
+/// One line of a backup's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupEvent {
+    pub id: i64,
+    pub backup_id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub detail: Option<String>,
+}

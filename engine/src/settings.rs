@@ -1,0 +1,78 @@
+//! The settings table of the system database: small values changed at run time (the backup
+//! schedule and retention) and small records (the last integrity check), under string keys. The
+//! one place that writes it.
+
+use crate::{Database, DbError, entities::setting};
+use chrono::Utc;
+use sea_orm::{EntityTrait, Set, sea_query::OnConflict};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    db: Database,
+}
+
+impl SettingsStore {
+    pub fn new(system_db: Database) -> Self {
+        SettingsStore { db: system_db }
+    }
+
+    pub async fn all(&self) -> Result<HashMap<String, String>, DbError> {
+        Ok(setting::Entity::find().all(self.db.reader()).await?.into_iter().map(|s| (s.key, s.value)).collect())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, DbError> {
+        Ok(setting::Entity::find_by_id(key).one(self.db.reader()).await?.map(|s| s.value))
+    }
+
+    /// Inserts or replaces the value of `key`.
+    pub async fn set(&self, key: &str, value: &str) -> Result<(), DbError> {
+        let w = self.db.writer().await?;
+        setting::Entity::insert(setting::ActiveModel {
+            key: Set(key.to_string()),
+            value: Set(value.to_string()),
+            updated_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::column(setting::Column::Key)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(w.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Inserts `value` only when `key` has none; returns whether it did.
+    pub async fn insert_if_absent(&self, key: &str, value: &str) -> Result<bool, DbError> {
+        let w = self.db.writer().await?;
+        let rows = setting::Entity::insert(setting::ActiveModel {
+            key: Set(key.to_string()),
+            value: Set(value.to_string()),
+            updated_at: Set(Utc::now()),
+        })
+        .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
+        .exec_without_returning(w.conn())
+        .await?;
+        Ok(rows > 0)
+    }
+
+    /// Removes `key` only while it still holds `expected`; returns whether it did. Two callers
+    /// racing for the same value: exactly one wins.
+    pub async fn take_if(&self, key: &str, expected: &str) -> Result<bool, DbError> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let w = self.db.writer().await?;
+        let result = setting::Entity::delete_many()
+            .filter(setting::Column::Key.eq(key))
+            .filter(setting::Column::Value.eq(expected))
+            .exec(w.conn())
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    pub async fn remove(&self, key: &str) -> Result<(), DbError> {
+        let w = self.db.writer().await?;
+        setting::Entity::delete_by_id(key).exec(w.conn()).await?;
+        Ok(())
+    }
+}

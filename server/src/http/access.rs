@@ -1,0 +1,45 @@
+//! The guards of signed-in and staff routes. They are layered on the routes of their level when
+//! the router is assembled ([`super::routes::Routes`]), so they run for every method of those
+//! routes, HEAD and OPTIONS included, before any extractor reads a body.
+
+use super::{ApiError, auth::AuthUser};
+use axum::{
+    extract::Request,
+    http::{StatusCode, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+};
+use contract::paths;
+
+pub use contract::access::Access;
+
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Lets signed-in users through; anonymous requests get 401 (API) or the login page.
+pub async fn require_signed_in(req: Request, next: Next) -> Response {
+    match req.extensions().get::<AuthUser>() {
+        Some(_) => next.run(req).await,
+        None => to_login(&req),
+    }
+}
+
+/// Lets staff through; other users get 403, anonymous requests 401 (API) or the login page.
+pub async fn require_staff(req: Request, next: Next) -> Response {
+    match req.extensions().get::<AuthUser>() {
+        Some(user) if user.is_staff => next.run(req).await,
+        Some(_) if is_api(req.uri().path()) => ApiError::Forbidden("staff only".into()).into_response(),
+        Some(_) => (StatusCode::FORBIDDEN, Html(app::pages::forbidden_document(&req))).into_response(),
+        None => to_login(&req),
+    }
+}
+
+fn to_login(req: &Request) -> Response {
+    if is_api(req.uri().path()) {
+        return ApiError::Unauthorized.into_response();
+    }
+    let target = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let location = paths::login_with_next(target);
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
