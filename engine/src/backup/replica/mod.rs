@@ -42,11 +42,19 @@
 //! than the position, a damaged frame with commits after it) is [`WalError::ContinuityBroken`]:
 //! a new generation from a fresh base, never a segment that papers over a gap.
 
+mod base;
 mod error;
+mod names;
+mod segment;
+mod segment_file;
 mod wal;
 mod wal_format;
 
+pub use base::{BaseInfo, BaseInfoError, ReplicaPosition};
 pub use error::{NameError, RestoreError, SegmentError, WalError};
+pub use names::{GenerationId, SegmentName};
+pub use segment::{FORMAT_VERSION, SegmentHeader};
+pub use segment_file::{PageSink, PageSource, Segment, SegmentFile, codec, write_segment};
 pub use wal::{
     Batch, Continuity, WalPosition, WalRead, WalRestart, committed_end, read_committed_since,
     verify_shipped,
