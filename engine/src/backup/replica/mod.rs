@@ -42,17 +42,21 @@
 //! than the position, a damaged frame with commits after it) is [`WalError::ContinuityBroken`]:
 //! a new generation from a fresh base, never a segment that papers over a gap.
 
+mod apply;
 mod base;
 mod error;
 mod names;
+mod plan;
 mod segment;
 mod segment_file;
 mod wal;
 mod wal_format;
 
+pub use apply::{Applied, apply_segments, integrity_check};
 pub use base::{BaseInfo, BaseInfoError, ReplicaPosition};
 pub use error::{NameError, RestoreError, SegmentError, WalError};
 pub use names::{GenerationId, SegmentName};
+pub use plan::{OnBreak, RestorePlan, Stopped, Target, plan_restore};
 pub use segment::{FORMAT_VERSION, SegmentHeader};
 pub use segment_file::{PageSink, PageSource, Segment, SegmentFile, codec, write_segment};
 pub use wal::{
