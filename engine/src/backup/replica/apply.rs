@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::{
     fs::{File, OpenOptions},
     os::unix::fs::FileExt,
-    path::Path,
+    path::{Path, PathBuf},
 };
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -33,7 +33,8 @@ pub struct Applied {
 }
 
 /// Applies the segment files at `segments`, in the order given, to `db_path`, a copy of the
-/// base that `base` describes (it is changed in place and fsynced). Each segment is checked whole
+/// base that `base` describes (it is changed in place and fsynced; a non-empty `-wal` file next
+/// to it is refused, since SQLite would read it over the restored pages). Each segment is checked whole
 /// before any of its pages is written: its name, SHA-256 and header, that it belongs to the
 /// base's generation, and that it starts exactly where the previous one ended. A segment that
 /// fails is an error naming it, or with [`OnBreak::StopAtLastGood`] the end of the restore, the
@@ -195,6 +196,17 @@ fn check_base_file(file: &File, path: &Path, page_size: u32) -> Result<(), Resto
     if found != page_size {
         return Err(bad(format!(
             "its page size is {found}, the base record says {page_size}"
+        )));
+    }
+    // SQLite would read a WAL left next to the file over the restored pages.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Err(bad(format!(
+            "{} lies next to it, and SQLite would read its frames over the restored pages: \
+             remove it, or restore into a fresh path",
+            wal.display()
         )));
     }
     Ok(())

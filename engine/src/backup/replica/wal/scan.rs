@@ -98,7 +98,8 @@ pub(super) fn read_once(path: &Path, since: Option<&WalPosition>) -> Result<Atte
 /// Segments record the read time to the millisecond. Rounding up keeps it true that every
 /// transaction read committed at or before it; rounding down could put a commit just after it.
 fn ceil_to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
-    let ms = t.timestamp_millis() + i64::from(t.timestamp_subsec_nanos() % 1_000_000 != 0);
+    let ms =
+        t.timestamp_millis() + i64::from(!t.timestamp_subsec_nanos().is_multiple_of(1_000_000));
     DateTime::from_timestamp_millis(ms).unwrap_or(t)
 }
 
