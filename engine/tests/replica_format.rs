@@ -278,6 +278,16 @@ fn incremental_segments_restore_every_step_exactly() {
     );
     integrity_check(&into).expect("the last good point is consistent");
     assert_eq!(hashes_of_file(&into), expected[3]);
+    // A stale WAL next to the target would be read over the restored pages: refused.
+    fs::copy(&base, &into).expect("copy");
+    fs::write(segdir.path().join("damaged.sqlite3-wal"), b"stale").expect("stale WAL");
+    let err = apply_segments(&into, &info, &paths[..1], OnBreak::Refuse).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("damaged.sqlite3-wal lies next to it"),
+        "{err}"
+    );
+    fs::remove_file(segdir.path().join("damaged.sqlite3-wal")).expect("remove");
     // A gap: segment 1 left out.
     fs::copy(&base, &into).expect("copy");
     let skipping = [paths[0].clone(), paths[2].clone()];

@@ -39,7 +39,8 @@ impl PageSource for BTreeMap<u32, Vec<u8>> {
 
 /// Writes a segment: the header, the pages compressed, the SHA-256 trailer. The pages must be
 /// exactly `header.page_count` distinct pages in ascending order within the database size.
-/// Returns the number of bytes written.
+/// Returns the number of bytes written. An error leaves a partial segment in `out`: write to a
+/// temporary name and rename it once this returns `Ok`.
 pub fn write_segment<W: Write>(
     header: &SegmentHeader,
     pages: &dyn PageSource,
@@ -56,18 +57,13 @@ pub fn write_segment<W: Write>(
     let mut stored = 0u32;
     let mut last = 0u32;
     pages.for_each_page(&mut |pgno, page| {
-        if pgno <= last || pgno > header.db_size || page.len() != header.page_size as usize || stored >= header.page_count {
-            return Err(SegmentError::Body {
-                reason: format!(
-                    "page {pgno} ({} bytes) cannot follow page {last}: pages go once each, ascending, within {} pages of {} bytes, {} in all",
-                    page.len(),
-                    header.db_size,
-                    header.page_size,
-                    header.page_count
-                ),
-            });
+        let in_order = pgno > last && pgno <= header.db_size && stored < header.page_count;
+        if !in_order || page.len() != header.page_size as usize {
+            return Err(misplaced(header, pgno, last, page.len()));
         }
-        body.write_all(&pgno.to_be_bytes()).and_then(|()| body.write_all(page)).map_err(write_err)?;
+        body.write_all(&pgno.to_be_bytes())
+            .and_then(|()| body.write_all(page))
+            .map_err(write_err)?;
         stored += 1;
         last = pgno;
         Ok(())
@@ -87,6 +83,16 @@ pub fn write_segment<W: Write>(
         .and_then(|()| out.inner.flush())
         .map_err(write_err)?;
     Ok(out.written + TRAILER_LEN as u64)
+}
+
+fn misplaced(header: &SegmentHeader, pgno: u32, last: u32, len: usize) -> SegmentError {
+    let rule = format!(
+        "pages go once each, ascending, {} in all, numbered up to {}, of {} bytes",
+        header.page_count, header.db_size, header.page_size
+    );
+    SegmentError::Body {
+        reason: format!("page {pgno} ({len} bytes) cannot follow page {last}: {rule}"),
+    }
 }
 
 fn write_err(source: io::Error) -> SegmentError {
