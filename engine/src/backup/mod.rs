@@ -12,6 +12,7 @@ mod files;
 mod name;
 mod progress;
 mod record;
+pub mod remote;
 mod restore;
 mod schedule;
 mod sqlite;
