@@ -281,6 +281,13 @@ impl RemoteSettings {
             RemoteTarget::Folder(path) => RemoteUrl::File { path: path.clone() },
         }
     }
+
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        match &self.target {
+            RemoteTarget::S3(s) => s.credentials.secrets(),
+            RemoteTarget::Folder(_) => Vec::new(),
+        }
+    }
 }
 
 fn valid_region(r: &str) -> bool {

@@ -95,6 +95,18 @@ impl Credentials {
             Credentials::Instance => "instance credentials".to_string(),
         }
     }
+
+    /// The values that must never appear in a message, for the error mapping to scrub.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        match self {
+            Credentials::Keys { secret_access_key, session_token, .. } => std::iter::once(secret_access_key)
+                .chain(session_token)
+                .map(|s| s.expose().to_string())
+                .filter(|s| s.len() >= 4)
+                .collect(),
+            Credentials::Instance => Vec::new(),
+        }
+    }
 }
 
 pub(super) fn mask(id: &str) -> String {
