@@ -1,9 +1,11 @@
 //! Off-site copies against real storage: an `s3s-fs` server on loopback (a real S3 protocol
 //! implementation over a folder, started per test) and file:// folders. No mock of the storage
-//! API. The failure tests are in `remote/failures.rs`.
+//! API. The failure tests are in `remote/failures.rs`, the media mirror in `remote/media.rs`.
 
 #[path = "remote/failures.rs"]
 mod failures;
+#[path = "remote/media.rs"]
+mod media;
 #[path = "remote/support.rs"]
 mod support;
 

@@ -2,7 +2,8 @@
 //! (`BACKUP_REMOTE_URL`), behind one interface built on Apache Arrow's `object_store`.
 //!
 //! Layout under the prefix: `backups/<name>` and `backups/<name>.sha256` (as `sha256sum` writes
-//! it, so a copy can be checked without the catalogue), and other areas such as `media/…`.
+//! it, so a copy can be checked without the catalogue), `media/…` mirrored from `MEDIA_ROOT`, and
+//! `media-manifest.json` describing the mirror.
 //!
 //! Nothing here counts as copied until it has been read back or checked: an upload is hashed
 //! again from the remote before its sidecar is written, a download is hashed before it is renamed
@@ -25,6 +26,7 @@
 //! - [`config`]: `RemoteSettings::from_lookup`, validated, with errors naming the variable.
 //! - [`RemoteStore`]: `upload_file`, `download_file`, `list_backups`, `verify`, `delete`,
 //!   `check`, and `put_bytes`/`get_bytes`/`list_prefix`/`delete_key` for other areas.
+//! - [`media`]: `sync_media` and `restore_media`.
 
 mod backups;
 mod check;
@@ -32,6 +34,8 @@ pub mod config;
 mod credentials;
 mod error;
 mod key;
+mod manifest;
+pub mod media;
 mod rate;
 mod store;
 mod transfer;
@@ -43,6 +47,8 @@ pub use config::{
 };
 pub use error::RemoteError;
 pub use key::{InvalidKey, RemoteKey, Sha256Digest, parse_sidecar, sidecar_text};
+pub use manifest::{ManifestEntry, MediaManifest};
+pub use media::{KEEP_DELETED_DAYS, MediaReport, SkippedFile, SyncOptions, restore_media, sync_media};
 pub use rate::MaxRate;
 pub use store::{MAX_GET_BYTES, MIN_PART_SIZE, RemoteObject, RemoteStore, Tuning};
 pub use transfer::{Expected, Measured, ProgressFn, TransferPhase, TransferProgress, UploadedObject};
