@@ -43,6 +43,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# s3s-fs: the real S3 server the off-site copy tests run on loopback. A binary, not a
+# dev-dependency: as one it would change the features of shared dependencies (hyper, tokio-util)
+# and `cargo test --release` would stop reusing the release build. 0.15+ needs rustc 1.96.
+S3S_FS_VERSION=0.14.1
+if [ "${BOOTSTRAP_FOR:-all}" != build ] && [ "$(s3s-fs --version 2>/dev/null | awk '{print $2}')" != "$S3S_FS_VERSION" ]; then
+  say "installing s3s-fs $S3S_FS_VERSION (about 9 minutes, once per machine)"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+fi
+
 # npm: binaryen (wasm-opt) and playwright-core, pinned by package-lock.json.
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"

@@ -22,6 +22,7 @@ mod files;
 mod name;
 mod notify;
 mod progress;
+pub mod remote;
 pub mod replica;
 mod report;
 mod restore;
