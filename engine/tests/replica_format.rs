@@ -4,9 +4,9 @@
 //! next to the reader, in `backup/replica/wal/tests.rs`.)
 
 use engine::backup::replica::{
-    BaseInfo, Continuity, GenerationId, OnBreak, ReplicaPosition, RestoreError, Segment,
-    SegmentHeader, SegmentName, Target, WalPosition, WalRead, apply_segments, committed_end,
-    integrity_check, plan_restore, read_committed_since, write_segment,
+    BaseInfo, Continuity, GenerationId, OnBreak, ReplicaPosition, RestoreError, Segment, SegmentHeader, SegmentName,
+    Target, WalPosition, WalRead, apply_segments, committed_end, integrity_check, plan_restore, read_committed_since,
+    write_segment,
 };
 use rusqlite::{Connection, OpenFlags, params, types::Value};
 use sha2::{Digest, Sha256};
@@ -49,8 +49,7 @@ impl Live {
     /// A second connection holding a read transaction: the WAL cannot restart behind it.
     fn pin(&self) -> Connection {
         let pin = Connection::open(self.db()).expect("open pin");
-        pin.execute_batch("BEGIN; SELECT count(*) FROM items;")
-            .expect("pin");
+        pin.execute_batch("BEGIN; SELECT count(*) FROM items;").expect("pin");
         pin
     }
 
@@ -75,37 +74,20 @@ impl Live {
         let path = self.dir.path().join("base.sqlite3");
         self.conn.backup("main", &path, None).expect("backup");
         let wal = committed_end(&self.wal()).expect("position");
-        let page_size = self
-            .conn
-            .query_row("PRAGMA page_size", [], |r| r.get(0))
-            .expect("page size");
-        let info = BaseInfo {
-            generation: generation.clone(),
-            txid: 0,
-            wal,
-            taken_at: chrono::Utc::now(),
-            page_size,
-        };
+        let page_size = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0)).expect("page size");
+        let info = BaseInfo { generation: generation.clone(), txid: 0, wal, taken_at: chrono::Utc::now(), page_size };
         (path, info)
     }
 }
 
 /// Each table's rows in rowid order, hashed: equal maps mean equal databases.
 fn table_hashes(conn: &Connection) -> BTreeMap<String, String> {
-    let mut tables = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .expect("list");
-    let names: Vec<String> = tables
-        .query_map([], |r| r.get(0))
-        .expect("names")
-        .map(|n| n.expect("name"))
-        .collect();
+    let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("list");
+    let names: Vec<String> = tables.query_map([], |r| r.get(0)).expect("names").map(|n| n.expect("name")).collect();
     names
         .into_iter()
         .map(|table| {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
-                .expect("select");
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid")).expect("select");
             let columns = stmt.column_count();
             let mut rows = stmt.query([]).expect("rows");
             let mut hasher = Sha256::new();
@@ -122,11 +104,8 @@ fn table_hashes(conn: &Connection) -> BTreeMap<String, String> {
 
 fn hashes_of_file(path: &Path) -> BTreeMap<String, String> {
     let uri = format!("file:{}?immutable=1", path.display());
-    let conn = Connection::open_with_flags(
-        uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .expect("open restored");
+    let conn = Connection::open_with_flags(uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI)
+        .expect("open restored");
     table_hashes(&conn)
 }
 
@@ -143,12 +122,7 @@ fn ship(read: WalRead, at: &mut ReplicaPosition, dir: &Path) -> Option<(PathBuf,
 }
 
 /// Restores the base plus `segments` into a fresh file and returns its row hashes.
-fn restore(
-    base: &Path,
-    info: &BaseInfo,
-    segments: &[PathBuf],
-    into: &Path,
-) -> BTreeMap<String, String> {
+fn restore(base: &Path, info: &BaseInfo, segments: &[PathBuf], into: &Path) -> BTreeMap<String, String> {
     fs::copy(base, into).expect("copy base");
     let applied = apply_segments(into, info, segments, OnBreak::Refuse).expect("apply");
     assert_eq!(applied.segments, segments.len());
@@ -200,24 +174,16 @@ fn incremental_segments_restore_every_step_exactly() {
         step(&live);
         let read = read_committed_since(&live.wal(), at.wal.as_ref()).expect("read");
         assert_eq!(read.continuity, Continuity::Continues, "step {k}");
-        let frames = read
-            .batch
-            .as_ref()
-            .map(|b| (b.frames(), b.page_count(), b.transactions()))
-            .expect("a batch");
+        let frames = read.batch.as_ref().map(|b| (b.frames(), b.page_count(), b.transactions())).expect("a batch");
         let (path, header) = ship(read, &mut at, segdir.path()).expect("shipped");
         let decoded = Segment::decode(&fs::read(&path).expect("read back")).expect("decodes");
         assert_eq!(decoded.header, header, "the header round-trips");
-        let distinct: std::collections::BTreeSet<u32> =
-            decoded.pages.iter().map(|(p, _)| *p).collect();
+        let distinct: std::collections::BTreeSet<u32> = decoded.pages.iter().map(|(p, _)| *p).collect();
         assert_eq!(distinct.len(), decoded.pages.len(), "each page once");
         assert_eq!(decoded.pages.len() as u32, frames.1);
         if k == 1 {
             assert_eq!(frames.2, 50, "fifty transactions");
-            assert!(
-                frames.0 >= 100 && frames.1 < 10,
-                "{frames:?}: many frames, few distinct pages"
-            );
+            assert!(frames.0 >= 100 && frames.1 < 10, "{frames:?}: many frames, few distinct pages");
         }
         let again = read_committed_since(&live.wal(), at.wal.as_ref()).expect("read again");
         assert!(again.batch.is_none(), "nothing new: no segment");
@@ -229,30 +195,14 @@ fn incremental_segments_restore_every_step_exactly() {
     let paths: Vec<PathBuf> = shipped.iter().map(|(p, _)| p.clone()).collect();
     for k in 0..=paths.len() {
         let into = segdir.path().join(format!("restored-{k}.sqlite3"));
-        assert_eq!(
-            restore(&base, &info, &paths[..k], &into),
-            expected[k],
-            "after {k} segments"
-        );
+        assert_eq!(restore(&base, &info, &paths[..k], &into), expected[k], "after {k} segments");
     }
     // Point in time from the names alone: the segments read at or before each read time.
-    let names: Vec<SegmentName> = shipped
-        .iter()
-        .map(|(_, h)| h.name().expect("name"))
-        .collect();
+    let names: Vec<SegmentName> = shipped.iter().map(|(_, h)| h.name().expect("name")).collect();
     for (k, (_, header)) in shipped.iter().enumerate() {
-        let plan = plan_restore(
-            std::slice::from_ref(&info),
-            &names,
-            Target::At(header.read_at),
-            OnBreak::Refuse,
-        )
-        .expect("plan");
-        assert_eq!(
-            plan.segments,
-            names[..=k],
-            "target = read time of segment {k}"
-        );
+        let plan = plan_restore(std::slice::from_ref(&info), &names, Target::At(header.read_at), OnBreak::Refuse)
+            .expect("plan");
+        assert_eq!(plan.segments, names[..=k], "target = read time of segment {k}");
     }
 
     // Damage: segment 3 altered. Refused, naming it; or stopped after segment 2, saying where.
@@ -263,18 +213,12 @@ fn incremental_segments_restore_every_step_exactly() {
     let into = segdir.path().join("damaged.sqlite3");
     fs::copy(&base, &into).expect("copy");
     let err = apply_segments(&into, &info, &paths, OnBreak::Refuse).expect_err("refused");
-    assert!(
-        matches!(&err, RestoreError::Segment { segment, .. } if segment.contains(&names[3].to_string())),
-        "{err}"
-    );
+    assert!(matches!(&err, RestoreError::Segment { segment, .. } if segment.contains(&names[3].to_string())), "{err}");
     fs::copy(&base, &into).expect("copy");
     let applied = apply_segments(&into, &info, &paths, OnBreak::StopAtLastGood).expect("stops");
     assert_eq!(applied.segments, 3);
     assert!(
-        applied
-            .stopped
-            .as_ref()
-            .is_some_and(|s| s.at.contains(&names[3].to_string()) && s.reason.contains("SHA-256"))
+        applied.stopped.as_ref().is_some_and(|s| s.at.contains(&names[3].to_string()) && s.reason.contains("SHA-256"))
     );
     integrity_check(&into).expect("the last good point is consistent");
     assert_eq!(hashes_of_file(&into), expected[3]);
@@ -282,11 +226,7 @@ fn incremental_segments_restore_every_step_exactly() {
     fs::copy(&base, &into).expect("copy");
     fs::write(segdir.path().join("damaged.sqlite3-wal"), b"stale").expect("stale WAL");
     let err = apply_segments(&into, &info, &paths[..1], OnBreak::Refuse).expect_err("refused");
-    assert!(
-        err.to_string()
-            .contains("damaged.sqlite3-wal lies next to it"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("damaged.sqlite3-wal lies next to it"), "{err}");
     fs::remove_file(segdir.path().join("damaged.sqlite3-wal")).expect("remove");
     // A gap: segment 1 left out.
     fs::copy(&base, &into).expect("copy");
@@ -298,10 +238,7 @@ fn incremental_segments_restore_every_step_exactly() {
 /// How the WAL relates to `since`, and the transactions and end position of what is new.
 fn read_since(wal: &Path, since: &WalPosition) -> (Continuity, Option<(u32, WalPosition)>) {
     let read = read_committed_since(wal, Some(since)).expect("read");
-    (
-        read.continuity,
-        read.batch.map(|b| (b.transactions(), *b.end())),
-    )
+    (read.continuity, read.batch.map(|b| (b.transactions(), *b.end())))
 }
 
 #[test]
@@ -322,18 +259,10 @@ fn a_wal_restart_is_reported_and_segments_chain_across_it() {
     {
         let _pin = live.pin();
         live.conn.busy_timeout(Duration::ZERO).expect("no waiting");
-        let busy: i64 = live
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .expect("checkpoint");
+        let busy: i64 = live.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).expect("checkpoint");
         assert_eq!(busy, 1, "busy behind the pin");
-        assert_eq!(
-            read_since(&live.wal(), &before),
-            (Continuity::Continues, None)
-        );
-        live.conn
-            .busy_timeout(Duration::from_secs(5))
-            .expect("default wait");
+        assert_eq!(read_since(&live.wal(), &before), (Continuity::Continues, None));
+        live.conn.busy_timeout(Duration::from_secs(5)).expect("default wait");
     }
     // Unpinned, TRUNCATE empties the file: no WAL, nothing new.
     live.exec("PRAGMA wal_checkpoint(TRUNCATE);");
@@ -346,39 +275,22 @@ fn a_wal_restart_is_reported_and_segments_chain_across_it() {
     };
     assert!(restart.follows_directly(), "{restart:?}");
     assert_eq!(restart.previous, before);
-    assert_ne!(
-        (restart.header.salt1, restart.header.salt2),
-        (before.salt1, before.salt2)
-    );
+    assert_ne!((restart.header.salt1, restart.header.salt2), (before.salt1, before.salt2));
     shipped.push(ship(read, &mut at, segdir.path()).expect("shipped").0);
 
     // RESTART leaves the old frames in the file until the next write starts a new WAL over them.
     let before = at.wal.expect("a position");
     live.exec("PRAGMA wal_checkpoint(RESTART);");
     assert!(fs::metadata(live.wal()).expect("wal").len() > 0);
-    assert_eq!(
-        read_since(&live.wal(), &before),
-        (Continuity::Continues, None)
-    );
+    assert_eq!(read_since(&live.wal(), &before), (Continuity::Continues, None));
     live.exec("UPDATE items SET qty = -1 WHERE id = 5;");
     let read = read_committed_since(&live.wal(), at.wal.as_ref()).expect("read");
-    assert!(
-        matches!(&read.continuity, Continuity::Restarted(r) if r.follows_directly()),
-        "{:?}",
-        read.continuity
-    );
-    assert_eq!(
-        read.batch.as_ref().map(|b| b.transactions()),
-        Some(1),
-        "stale frames of the old WAL are not read"
-    );
+    assert!(matches!(&read.continuity, Continuity::Restarted(r) if r.follows_directly()), "{:?}", read.continuity);
+    assert_eq!(read.batch.as_ref().map(|b| b.transactions()), Some(1), "stale frames of the old WAL are not read");
     shipped.push(ship(read, &mut at, segdir.path()).expect("shipped").0);
 
     let into = segdir.path().join("restored.sqlite3");
-    assert_eq!(
-        restore(&base, &info, &shipped, &into),
-        table_hashes(&live.conn)
-    );
+    assert_eq!(restore(&base, &info, &shipped, &into), table_hashes(&live.conn));
 }
 
 /// Printed, not asserted: how fast frames are read and segments written on a few thousand
@@ -392,13 +304,9 @@ fn measurement_reading_and_encoding() {
     for chunk in 0..20i64 {
         let tx = live.conn.unchecked_transaction().expect("begin");
         for i in chunk * 2000..(chunk + 1) * 2000 {
-            let hash = format!(
-                "$argon2id$v=19$m=19456,t=2,p=1${:x}",
-                Sha256::digest(i.to_le_bytes())
-            );
+            let hash = format!("$argon2id$v=19$m=19456,t=2,p=1${:x}", Sha256::digest(i.to_le_bytes()));
             let name = format!("user{i:05}");
-            tx.execute(insert, params![name, format!("{name}@example.com"), hash])
-                .expect("insert");
+            tx.execute(insert, params![name, format!("{name}@example.com"), hash]).expect("insert");
         }
         tx.commit().expect("commit");
     }
@@ -420,11 +328,7 @@ fn measurement_reading_and_encoding() {
     let mb = f64::from(batch.page_count()) * f64::from(batch.page_size()) / 1e6;
     let frames = f64::from(batch.frames());
     println!("replica measurement:");
-    println!(
-        "  read {frames} frames in {:.1} ms: {:.0} frames/s",
-        read_secs * 1e3,
-        frames / read_secs
-    );
+    println!("  read {frames} frames in {:.1} ms: {:.0} frames/s", read_secs * 1e3, frames / read_secs);
     println!(
         "  {} distinct pages ({mb:.1} MB) encoded in {:.1} ms: {:.0} MB/s, ratio {:.2}",
         batch.page_count(),
@@ -432,9 +336,5 @@ fn measurement_reading_and_encoding() {
         mb / encode_secs,
         mb * 1e6 / out.len() as f64
     );
-    println!(
-        "  decoded in {:.1} ms: {:.0} MB/s",
-        decode_secs * 1e3,
-        mb / decode_secs
-    );
+    println!("  decoded in {:.1} ms: {:.0} MB/s", decode_secs * 1e3, mb / decode_secs);
 }

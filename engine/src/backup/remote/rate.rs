@@ -59,7 +59,7 @@ impl MaxRate {
 
 impl fmt::Display for MaxRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/s", crate::backup::human_bytes(self.0))
+        write!(f, "{}/s", contract::format::human_bytes(self.0))
     }
 }
 

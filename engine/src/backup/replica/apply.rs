@@ -47,28 +47,16 @@ pub fn apply_segments(
     segments: &[impl AsRef<Path>],
     on_break: OnBreak,
 ) -> Result<Applied, RestoreError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(db_path)
-        .map_err(restore_io("open", db_path))?;
+    let file = OpenOptions::new().read(true).write(true).open(db_path).map_err(restore_io("open", db_path))?;
     check_base_file(&file, db_path, base.page_size)?;
-    let mut applied = Applied {
-        position: base.position(),
-        segments: 0,
-        reaches_time: base.taken_at,
-        stopped: None,
-    };
+    let mut applied = Applied { position: base.position(), segments: 0, reaches_time: base.taken_at, stopped: None };
     for path in segments {
         let path = path.as_ref();
         let segment = match open_in_chain(path, &applied.position, base.page_size) {
             Ok(segment) => segment,
             Err(refusal) => match on_break {
                 OnBreak::StopAtLastGood => {
-                    applied.stopped = Some(Stopped {
-                        at: path.display().to_string(),
-                        reason: refusal.to_string(),
-                    });
+                    applied.stopped = Some(Stopped { at: path.display().to_string(), reason: refusal.to_string() });
                     break;
                 }
                 OnBreak::Refuse => return Err(refusal),
@@ -85,67 +73,36 @@ pub fn apply_segments(
 }
 
 /// Everything that can be known about a segment before writing any of it.
-fn open_in_chain(
-    path: &Path,
-    at: &ReplicaPosition,
-    page_size: u32,
-) -> Result<SegmentFile, RestoreError> {
+fn open_in_chain(path: &Path, at: &ReplicaPosition, page_size: u32) -> Result<SegmentFile, RestoreError> {
     let shown = path.display().to_string();
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let name = SegmentName::parse(file_name)?;
-    let segment = SegmentFile::open(path).map_err(|source| RestoreError::Segment {
-        segment: shown.clone(),
-        source,
-    })?;
+    let segment = SegmentFile::open(path).map_err(|source| RestoreError::Segment { segment: shown.clone(), source })?;
     let header = segment.header();
-    let gap = |problem: String| RestoreError::Gap {
-        after: at.to_string(),
-        problem: format!("segment {shown}: {problem}"),
-    };
+    let gap =
+        |problem: String| RestoreError::Gap { after: at.to_string(), problem: format!("segment {shown}: {problem}") };
     if header.name().ok() != Some(name) {
         let inside = header.name().map(|n| n.to_string()).unwrap_or_default();
-        return Err(gap(format!(
-            "its header says it is {inside}: it was renamed"
-        )));
+        return Err(gap(format!("its header says it is {inside}: it was renamed")));
     }
     if header.generation != at.generation {
-        return Err(gap(format!(
-            "it belongs to generation {}",
-            header.generation
-        )));
+        return Err(gap(format!("it belongs to generation {}", header.generation)));
     }
     let next = at.txid.saturating_add(1);
     if header.first_txid != next {
         let problem = if header.first_txid > next {
-            format!(
-                "transactions {}..{} are missing",
-                next,
-                header.first_txid - 1
-            )
+            format!("transactions {}..{} are missing", next, header.first_txid - 1)
         } else {
-            format!(
-                "it starts at transaction {}, already applied",
-                header.first_txid
-            )
+            format!("it starts at transaction {}, already applied", header.first_txid)
         };
         return Err(gap(problem));
     }
     if header.start != at.wal {
-        let start = header
-            .start
-            .map_or_else(|| "no WAL".to_string(), |s| s.to_string());
-        return Err(gap(format!(
-            "it continues from {start}, not from where the replica stands"
-        )));
+        let start = header.start.map_or_else(|| "no WAL".to_string(), |s| s.to_string());
+        return Err(gap(format!("it continues from {start}, not from where the replica stands")));
     }
     if header.page_size != page_size {
-        return Err(gap(format!(
-            "its pages are {} bytes, the base's {page_size}",
-            header.page_size
-        )));
+        return Err(gap(format!("its pages are {} bytes, the base's {page_size}", header.page_size)));
     }
     Ok(segment)
 }
@@ -155,13 +112,10 @@ fn write_pages(file: &File, db_path: &Path, segment: &SegmentFile) -> Result<(),
     let page_size = u64::from(header.page_size);
     let mut write_failed = None;
     let result = segment.for_each_page(&mut |pgno, page| {
-        file.write_all_at(page, u64::from(pgno - 1) * page_size)
-            .map_err(|e| {
-                write_failed = Some(e);
-                SegmentError::Body {
-                    reason: "write failed".into(),
-                }
-            })
+        file.write_all_at(page, u64::from(pgno - 1) * page_size).map_err(|e| {
+            write_failed = Some(e);
+            SegmentError::Body { reason: "write failed".into() }
+        })
     });
     if let Some(e) = write_failed {
         return Err(restore_io("write", db_path)(e));
@@ -169,24 +123,16 @@ fn write_pages(file: &File, db_path: &Path, segment: &SegmentFile) -> Result<(),
     // The whole file was checked when it was opened, so this means it changed since, or a bug:
     // either way part of it is written and the output is unusable.
     result.map_err(|source| RestoreError::Segment {
-        segment: format!(
-            "{} (after part of it was written: the output is unusable)",
-            segment.path().display()
-        ),
+        segment: format!("{} (after part of it was written: the output is unusable)", segment.path().display()),
         source,
     })?;
-    file.set_len(u64::from(header.db_size) * page_size)
-        .map_err(restore_io("resize", db_path))
+    file.set_len(u64::from(header.db_size) * page_size).map_err(restore_io("resize", db_path))
 }
 
 fn check_base_file(file: &File, path: &Path, page_size: u32) -> Result<(), RestoreError> {
     let mut head = [0u8; 100];
-    let bad = |reason: String| RestoreError::Base {
-        path: path.to_path_buf(),
-        reason,
-    };
-    file.read_exact_at(&mut head, 0)
-        .map_err(|e| bad(format!("its first 100 bytes cannot be read: {e}")))?;
+    let bad = |reason: String| RestoreError::Base { path: path.to_path_buf(), reason };
+    file.read_exact_at(&mut head, 0).map_err(|e| bad(format!("its first 100 bytes cannot be read: {e}")))?;
     if &head[..16] != SQLITE_MAGIC {
         return Err(bad("it does not start with the SQLite header".into()));
     }
@@ -194,9 +140,7 @@ fn check_base_file(file: &File, path: &Path, page_size: u32) -> Result<(), Resto
     // SQLite stores 65536 as 1: it does not fit in 16 bits.
     let found = if raw == 1 { 65_536 } else { u32::from(raw) };
     if found != page_size {
-        return Err(bad(format!(
-            "its page size is {found}, the base record says {page_size}"
-        )));
+        return Err(bad(format!("its page size is {found}, the base record says {page_size}")));
     }
     // SQLite would read a WAL left next to the file over the restored pages.
     let mut wal = path.as_os_str().to_owned();
@@ -215,29 +159,17 @@ fn check_base_file(file: &File, path: &Path, page_size: u32) -> Result<(), Resto
 /// `PRAGMA integrity_check` on a restored file, opened read-only as immutable: nothing is
 /// written next to it and no lock is taken. `Ok` only for SQLite's single "ok".
 pub fn integrity_check(db_path: &Path) -> Result<(), RestoreError> {
-    let sql = |source| RestoreError::Sql {
-        path: db_path.to_path_buf(),
-        source,
-    };
+    let sql = |source| RestoreError::Sql { path: db_path.to_path_buf(), source };
     let uri = format!("file:{}?immutable=1", uri_path(db_path));
-    let conn = Connection::open_with_flags(
-        uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .map_err(sql)?;
+    let conn =
+        Connection::open_with_flags(uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI).map_err(sql)?;
     let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql)?;
-    let problems: Vec<String> = stmt
-        .query_map([], |row| row.get::<_, String>(0))
-        .map_err(sql)?
-        .collect::<Result<_, _>>()
-        .map_err(sql)?;
+    let problems: Vec<String> =
+        stmt.query_map([], |row| row.get::<_, String>(0)).map_err(sql)?.collect::<Result<_, _>>().map_err(sql)?;
     if problems.len() == 1 && problems[0] == "ok" {
         return Ok(());
     }
-    Err(RestoreError::Integrity {
-        path: db_path.to_path_buf(),
-        problems,
-    })
+    Err(RestoreError::Integrity { path: db_path.to_path_buf(), problems })
 }
 
 /// The path for a `file:` URI: every byte but unreserved ones and `/` percent-encoded, so a `?`,

@@ -20,11 +20,7 @@ pub struct ReplicaPosition {
 
 impl fmt::Display for ReplicaPosition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "transaction {} of generation {}",
-            self.txid, self.generation
-        )?;
+        write!(f, "transaction {} of generation {}", self.txid, self.generation)?;
         match &self.wal {
             Some(wal) => write!(f, " ({wal})"),
             None => f.write_str(" (no WAL)"),
@@ -49,11 +45,7 @@ pub struct BaseInfo {
 impl BaseInfo {
     /// The position segments after this base continue from.
     pub fn position(&self) -> ReplicaPosition {
-        ReplicaPosition {
-            generation: self.generation.clone(),
-            txid: self.txid,
-            wal: self.wal,
-        }
+        ReplicaPosition { generation: self.generation.clone(), txid: self.txid, wal: self.wal }
     }
 
     pub fn to_json(&self) -> String {
@@ -62,13 +54,10 @@ impl BaseInfo {
 
     /// Reads a record written by [`BaseInfo::to_json`], refusing one whose fields disagree.
     pub fn parse(json: &str) -> Result<Self, BaseInfoError> {
-        let info: BaseInfo = serde_json::from_str(json)
-            .map_err(|e| BaseInfoError(format!("it is not a base record: {e}")))?;
+        let info: BaseInfo =
+            serde_json::from_str(json).map_err(|e| BaseInfoError(format!("it is not a base record: {e}")))?;
         if !valid_page_size(info.page_size) {
-            return Err(BaseInfoError(format!(
-                "page size {} is not a power of two from 512 to 65536",
-                info.page_size
-            )));
+            return Err(BaseInfoError(format!("page size {} is not a power of two from 512 to 65536", info.page_size)));
         }
         if let Some(wal) = &info.wal
             && wal.page_size != info.page_size
@@ -121,22 +110,9 @@ mod tests {
         assert_eq!(BaseInfo::parse(&b.to_json()).expect("parses"), b);
         assert_eq!(b.position().txid, 42);
 
-        let bad_size = BaseInfo {
-            page_size: 3000,
-            ..base()
-        }
-        .to_json();
-        assert!(
-            BaseInfo::parse(&bad_size)
-                .expect_err("refused")
-                .to_string()
-                .contains("page size 3000")
-        );
-        let mismatch = BaseInfo {
-            page_size: 8192,
-            ..base()
-        }
-        .to_json();
+        let bad_size = BaseInfo { page_size: 3000, ..base() }.to_json();
+        assert!(BaseInfo::parse(&bad_size).expect_err("refused").to_string().contains("page size 3000"));
+        let mismatch = BaseInfo { page_size: 8192, ..base() }.to_json();
         assert!(
             BaseInfo::parse(&mismatch)
                 .expect_err("refused")
@@ -144,12 +120,7 @@ mod tests {
                 .contains("page size 4096 but the base has 8192")
         );
         let bad_gen = b.to_json().replace("20261130T140500Z-3f9a1c2e", "../etc");
-        assert!(
-            BaseInfo::parse(&bad_gen)
-                .expect_err("refused")
-                .to_string()
-                .contains("generation id")
-        );
+        assert!(BaseInfo::parse(&bad_gen).expect_err("refused").to_string().contains("generation id"));
         assert!(BaseInfo::parse("{").is_err());
     }
 }

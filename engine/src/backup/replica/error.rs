@@ -49,13 +49,9 @@ pub enum SegmentError {
         #[source]
         source: io::Error,
     },
-    #[error(
-        "the segment is {len} bytes, shorter than the {min} bytes of an empty one: it was cut short"
-    )]
+    #[error("the segment is {len} bytes, shorter than the {min} bytes of an empty one: it was cut short")]
     TooShort { len: u64, min: u64 },
-    #[error(
-        "the segment starts with {found:?}, not the magic {expected:?}: this is not a SmallStack WAL segment"
-    )]
+    #[error("the segment starts with {found:?}, not the magic {expected:?}: this is not a SmallStack WAL segment")]
     BadMagic { found: String, expected: String },
     #[error(
         "the segment has format version {found}; this build reads version {supported} only: restore with a newer SmallStack"
@@ -71,9 +67,7 @@ pub enum SegmentError {
     #[error("the segment's pages cannot be read back: {reason}")]
     Body { reason: String },
     /// A batch read from the WAL does not start where the replica stands (encoding only).
-    #[error(
-        "the WAL batch does not follow the replica: the replica ends at {expected}, the batch starts at {found}"
-    )]
+    #[error("the WAL batch does not follow the replica: the replica ends at {expected}, the batch starts at {found}")]
     DoesNotFollow { expected: String, found: String },
     #[error(transparent)]
     Wal(#[from] WalError),
@@ -107,10 +101,7 @@ pub enum RestoreError {
     #[error("{} is not a database this replica can be applied to: {reason}", path.display())]
     Base { path: PathBuf, reason: String },
     #[error("the restored database {} fails integrity_check: {}", path.display(), problems.join("; "))]
-    Integrity {
-        path: PathBuf,
-        problems: Vec<String>,
-    },
+    Integrity { path: PathBuf, problems: Vec<String> },
     #[error("cannot check {}: {source}", path.display())]
     Sql {
         path: PathBuf,
@@ -119,18 +110,12 @@ pub enum RestoreError {
     },
 }
 
-pub(crate) fn io_err(
-    op: &'static str,
-    path: impl Into<PathBuf>,
-) -> impl FnOnce(io::Error) -> WalError {
+pub(crate) fn io_err(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> WalError {
     let path = path.into();
     move |source| WalError::Io { op, path, source }
 }
 
-pub(crate) fn restore_io(
-    op: &'static str,
-    path: impl Into<PathBuf>,
-) -> impl FnOnce(io::Error) -> RestoreError {
+pub(crate) fn restore_io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> RestoreError {
     let path = path.into();
     move |source| RestoreError::Io { op, path, source }
 }

@@ -60,7 +60,6 @@ pub use plan::{OnBreak, RestorePlan, Stopped, Target, plan_restore};
 pub use segment::{FORMAT_VERSION, SegmentHeader};
 pub use segment_file::{PageSink, PageSource, Segment, SegmentFile, codec, write_segment};
 pub use wal::{
-    Batch, Continuity, WalPosition, WalRead, WalRestart, committed_end, read_committed_since,
-    verify_shipped,
+    Batch, Continuity, WalPosition, WalRead, WalRestart, committed_end, read_committed_since, verify_shipped,
 };
 pub use wal_format::{WalChecksum, WalHeader};

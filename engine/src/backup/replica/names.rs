@@ -23,29 +23,18 @@ pub struct GenerationId(String);
 
 impl GenerationId {
     pub fn new(started: DateTime<Utc>) -> Self {
-        GenerationId(format!(
-            "{}-{:08x}",
-            started.format(GENERATION_STAMP),
-            rand::random::<u32>()
-        ))
+        GenerationId(format!("{}-{:08x}", started.format(GENERATION_STAMP), rand::random::<u32>()))
     }
 
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        let reject = |reason: &'static str| NameError {
-            kind: "generation id",
-            name: raw.to_string(),
-            reason,
-        };
+        let reject = |reason: &'static str| NameError { kind: "generation id", name: raw.to_string(), reason };
         let shape = "it is not YYYYMMDDTHHMMSSZ-xxxxxxxx (UTC time, 8 lowercase hex digits)";
         if raw.len() != GENERATION_LEN || !raw.is_ascii() {
             return Err(reject(shape));
         }
         let (stamp, rest) = raw.split_at(GENERATION_STAMP_LEN);
         let random = rest.strip_prefix('-').ok_or_else(|| reject(shape))?;
-        if !random
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
+        if !random.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(reject(shape));
         }
         let digits_ok = stamp.bytes().enumerate().all(|(i, b)| match i {
@@ -88,8 +77,7 @@ impl From<GenerationId> for String {
 const TXID_DIGITS: usize = 16;
 const MS_DIGITS: usize = 13;
 const SEGMENT_SUFFIX: &str = ".seg";
-const SEGMENT_NAME_LEN: usize =
-    TXID_DIGITS + 1 + TXID_DIGITS + 1 + MS_DIGITS + SEGMENT_SUFFIX.len();
+const SEGMENT_NAME_LEN: usize = TXID_DIGITS + 1 + TXID_DIGITS + 1 + MS_DIGITS + SEGMENT_SUFFIX.len();
 /// 2001-09-09: the first instant with 13 decimal digits of Unix milliseconds.
 const MIN_READ_AT_MS: i64 = 1_000_000_000_000;
 /// 2286-11-20: the last instant with 13 digits.
@@ -109,36 +97,20 @@ pub struct SegmentName {
 
 impl SegmentName {
     pub fn new(first_txid: u64, last_txid: u64, read_at: DateTime<Utc>) -> Result<Self, NameError> {
-        let name = SegmentName {
-            first_txid,
-            last_txid,
-            read_at_ms: read_at.timestamp_millis(),
-        };
-        name.check().map_err(|reason| NameError {
-            kind: "segment name",
-            name: name.to_string(),
-            reason,
-        })?;
+        let name = SegmentName { first_txid, last_txid, read_at_ms: read_at.timestamp_millis() };
+        name.check().map_err(|reason| NameError { kind: "segment name", name: name.to_string(), reason })?;
         Ok(name)
     }
 
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        let reject = |reason: &'static str| NameError {
-            kind: "segment name",
-            name: raw.to_string(),
-            reason,
-        };
+        let reject = |reason: &'static str| NameError { kind: "segment name", name: raw.to_string(), reason };
         let shape = "it is not <16 hex digits>-<16 hex digits>-<13 digits of Unix ms>.seg";
         if raw.len() != SEGMENT_NAME_LEN || !raw.is_ascii() {
             return Err(reject(shape));
         }
-        let stem = raw
-            .strip_suffix(SEGMENT_SUFFIX)
-            .ok_or_else(|| reject(shape))?;
+        let stem = raw.strip_suffix(SEGMENT_SUFFIX).ok_or_else(|| reject(shape))?;
         let mut parts = stem.split('-');
-        let (Some(first), Some(last), Some(ms), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(first), Some(last), Some(ms), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(reject(shape));
         };
         let hex = |s: &str| {
@@ -153,11 +125,7 @@ impl SegmentName {
             .then(|| ms.parse::<i64>().ok())
             .flatten()
             .ok_or_else(|| reject(shape))?;
-        let name = SegmentName {
-            first_txid,
-            last_txid,
-            read_at_ms,
-        };
+        let name = SegmentName { first_txid, last_txid, read_at_ms };
         name.check().map_err(reject)?;
         Ok(name)
     }
@@ -186,9 +154,7 @@ impl SegmentName {
     /// When the segment's transactions were read from the WAL: each of them committed at or
     /// before this moment.
     pub fn read_at(&self) -> DateTime<Utc> {
-        Utc.timestamp_millis_opt(self.read_at_ms)
-            .single()
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        Utc.timestamp_millis_opt(self.read_at_ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     pub fn read_at_ms(&self) -> i64 {
@@ -203,11 +169,7 @@ impl SegmentName {
 
 impl fmt::Display for SegmentName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:016x}-{:016x}-{:013}{SEGMENT_SUFFIX}",
-            self.first_txid, self.last_txid, self.read_at_ms
-        )
+        write!(f, "{:016x}-{:016x}-{:013}{SEGMENT_SUFFIX}", self.first_txid, self.last_txid, self.read_at_ms)
     }
 }
 
@@ -216,18 +178,13 @@ mod tests {
     use super::*;
 
     fn at(ms: i64) -> DateTime<Utc> {
-        Utc.timestamp_millis_opt(ms)
-            .single()
-            .expect("a valid instant")
+        Utc.timestamp_millis_opt(ms).single().expect("a valid instant")
     }
 
     #[test]
     fn segment_names_round_trip_and_sort_in_apply_order() {
         let name = SegmentName::new(1, 4, at(1_764_511_500_123)).expect("valid");
-        assert_eq!(
-            name.to_string(),
-            "0000000000000001-0000000000000004-1764511500123.seg"
-        );
+        assert_eq!(name.to_string(), "0000000000000001-0000000000000004-1764511500123.seg");
         assert_eq!(SegmentName::parse(&name.to_string()).expect("parses"), name);
         let generation = GenerationId::parse("20261130T140500Z-3f9a1c2e").expect("valid");
         assert_eq!(
@@ -247,10 +204,7 @@ mod tests {
         .map(|n| n.expect("valid"));
         let mut text: Vec<String> = names.iter().rev().map(|n| n.to_string()).collect();
         text.sort();
-        let parsed: Vec<SegmentName> = text
-            .iter()
-            .map(|t| SegmentName::parse(t).expect("parses"))
-            .collect();
+        let parsed: Vec<SegmentName> = text.iter().map(|t| SegmentName::parse(t).expect("parses")).collect();
         assert_eq!(parsed, names);
     }
 
@@ -258,57 +212,21 @@ mod tests {
     fn bad_segment_names_are_refused_with_a_reason() {
         for (bad, why) in [
             ("", "is not"),
-            (
-                "0000000000000001-0000000000000004-1764511500123.seg.tmp",
-                "is not",
-            ),
-            (
-                "0000000000000001-0000000000000004-1764511500123.SEG",
-                "is not",
-            ),
-            (
-                "000000000000000A-0000000000000004-1764511500123.seg",
-                "is not",
-            ),
-            (
-                "0000000000000001-0000000000000004-176451150012x.seg",
-                "is not",
-            ),
-            (
-                "0000000000000001_0000000000000004_1764511500123.seg",
-                "is not",
-            ),
-            (
-                "../00000000001-0000000000000004-1764511500123.seg",
-                "is not",
-            ),
-            (
-                "0000000000000001-0000000000000004--764511500123.seg",
-                "is not",
-            ),
-            (
-                "00000000000000001-000000000000004-1764511500123.seg",
-                "is not",
-            ),
-            (
-                "0000000000000000-0000000000000004-1764511500123.seg",
-                "start at 1",
-            ),
-            (
-                "0000000000000005-0000000000000004-1764511500123.seg",
-                "below its first",
-            ),
-            (
-                "0000000000000001-0000000000000004-0000000000123.seg",
-                "read time",
-            ),
+            ("0000000000000001-0000000000000004-1764511500123.seg.tmp", "is not"),
+            ("0000000000000001-0000000000000004-1764511500123.SEG", "is not"),
+            ("000000000000000A-0000000000000004-1764511500123.seg", "is not"),
+            ("0000000000000001-0000000000000004-176451150012x.seg", "is not"),
+            ("0000000000000001_0000000000000004_1764511500123.seg", "is not"),
+            ("../00000000001-0000000000000004-1764511500123.seg", "is not"),
+            ("0000000000000001-0000000000000004--764511500123.seg", "is not"),
+            ("00000000000000001-000000000000004-1764511500123.seg", "is not"),
+            ("0000000000000000-0000000000000004-1764511500123.seg", "start at 1"),
+            ("0000000000000005-0000000000000004-1764511500123.seg", "below its first"),
+            ("0000000000000001-0000000000000004-0000000000123.seg", "read time"),
         ] {
             let err = SegmentName::parse(bad).expect_err(bad);
             assert!(err.to_string().contains(why), "{bad}: {err}");
-            assert!(
-                err.to_string().contains(bad),
-                "the error names the input: {err}"
-            );
+            assert!(err.to_string().contains(bad), "the error names the input: {err}");
         }
         assert!(SegmentName::new(3, 2, at(1_764_511_500_000)).is_err());
         assert!(SegmentName::new(1, 2, at(0)).is_err());
@@ -332,10 +250,7 @@ mod tests {
             assert!(GenerationId::parse(bad).is_err(), "{bad:?} must be refused");
         }
         let json = serde_json::to_string(&id).expect("serialises");
-        assert_eq!(
-            serde_json::from_str::<GenerationId>(&json).expect("deserialises"),
-            id
-        );
+        assert_eq!(serde_json::from_str::<GenerationId>(&json).expect("deserialises"), id);
         assert!(serde_json::from_str::<GenerationId>("\"nope\"").is_err());
     }
 
@@ -348,9 +263,8 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             let len = (state % 60) as usize;
-            let bytes: Vec<u8> = (0..len)
-                .map(|i| alphabet[((state >> (i % 56)) as usize + i) % alphabet.len()])
-                .collect();
+            let bytes: Vec<u8> =
+                (0..len).map(|i| alphabet[((state >> (i % 56)) as usize + i) % alphabet.len()]).collect();
             let raw = String::from_utf8_lossy(&bytes);
             let _ = SegmentName::parse(&raw);
             let _ = GenerationId::parse(&raw);

@@ -54,28 +54,16 @@ pub fn plan_restore<'a>(
     on_break: OnBreak,
 ) -> Result<RestorePlan<'a>, RestoreError> {
     let base = pick_base(bases, target)?;
-    let mut names: Vec<SegmentName> = segments
-        .iter()
-        .copied()
-        .filter(|s| s.last_txid() > base.txid)
-        .collect();
+    let mut names: Vec<SegmentName> = segments.iter().copied().filter(|s| s.last_txid() > base.txid).collect();
     names.sort();
-    let mut plan = RestorePlan {
-        base,
-        segments: Vec::new(),
-        reaches_txid: base.txid,
-        reaches_time: base.taken_at,
-        stopped: None,
-    };
+    let mut plan =
+        RestorePlan { base, segments: Vec::new(), reaches_txid: base.txid, reaches_time: base.taken_at, stopped: None };
     for name in names {
         let expected = plan.reaches_txid.saturating_add(1);
         let past_target = matches!(target, Target::At(t) if name.read_at() > t);
         if name.first_txid() != expected {
             let reason = if name.first_txid() > expected {
-                format!(
-                    "transactions {expected}..{} are in no segment",
-                    name.first_txid() - 1
-                )
+                format!("transactions {expected}..{} are in no segment", name.first_txid() - 1)
             } else {
                 format!(
                     "it starts at transaction {}, inside what is already applied (up to {})",
@@ -109,10 +97,7 @@ fn stop<'a>(
                 Some(last) => format!("segment {last}"),
                 None => format!("the base at transaction {}", plan.base.txid),
             };
-            Err(RestoreError::Gap {
-                after,
-                problem: format!("segment {at}: {reason}"),
-            })
+            Err(RestoreError::Gap { after, problem: format!("segment {at}: {reason}") })
         }
         OnBreak::StopAtLastGood => {
             plan.stopped = Some(Stopped { at, reason });
@@ -124,9 +109,7 @@ fn stop<'a>(
 /// The newest base taken at or before the target (for [`Target::Latest`], the newest), all of
 /// one generation.
 fn pick_base(bases: &[BaseInfo], target: Target) -> Result<&BaseInfo, RestoreError> {
-    let first = bases
-        .first()
-        .ok_or_else(|| RestoreError::NoPlan("the replica has no base".into()))?;
+    let first = bases.first().ok_or_else(|| RestoreError::NoPlan("the replica has no base".into()))?;
     if let Some(other) = bases.iter().find(|b| b.generation != first.generation) {
         return Err(RestoreError::NoPlan(format!(
             "bases of generations {} and {} were given together; plan one generation at a time",
@@ -137,24 +120,18 @@ fn pick_base(bases: &[BaseInfo], target: Target) -> Result<&BaseInfo, RestoreErr
         Target::Latest => true,
         Target::At(t) => b.taken_at <= t,
     });
-    eligible
-        .max_by_key(|b| (b.txid, b.taken_at))
-        .ok_or_else(|| {
-            let oldest = bases
-                .iter()
-                .map(|b| b.taken_at)
-                .min()
-                .unwrap_or(first.taken_at);
-            let wanted = match target {
-                Target::At(t) => t.to_rfc3339(),
-                Target::Latest => "latest".into(),
-            };
-            RestoreError::NoPlan(format!(
-                "{wanted} is before the oldest base of generation {}, taken at {}",
-                first.generation,
-                oldest.to_rfc3339()
-            ))
-        })
+    eligible.max_by_key(|b| (b.txid, b.taken_at)).ok_or_else(|| {
+        let oldest = bases.iter().map(|b| b.taken_at).min().unwrap_or(first.taken_at);
+        let wanted = match target {
+            Target::At(t) => t.to_rfc3339(),
+            Target::Latest => "latest".into(),
+        };
+        RestoreError::NoPlan(format!(
+            "{wanted} is before the oldest base of generation {}, taken at {}",
+            first.generation,
+            oldest.to_rfc3339()
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -72,8 +72,7 @@ impl SegmentHeader {
     /// the last segment shipped, or the base): a batch read from another position is refused.
     pub fn following(position: &ReplicaPosition, batch: &Batch) -> Result<Self, SegmentError> {
         if batch.start() != position.wal.as_ref() {
-            let show =
-                |p: Option<&WalPosition>| p.map_or_else(|| "no WAL".to_string(), |p| p.to_string());
+            let show = |p: Option<&WalPosition>| p.map_or_else(|| "no WAL".to_string(), |p| p.to_string());
             return Err(SegmentError::DoesNotFollow {
                 expected: show(position.wal.as_ref()),
                 found: show(batch.start()),
@@ -82,9 +81,7 @@ impl SegmentHeader {
         let header = SegmentHeader {
             generation: position.generation.clone(),
             first_txid: position.txid.saturating_add(1),
-            last_txid: position
-                .txid
-                .saturating_add(u64::from(batch.transactions())),
+            last_txid: position.txid.saturating_add(u64::from(batch.transactions())),
             read_at: batch.read_at(),
             page_size: batch.page_size(),
             db_size: batch.db_size(),
@@ -112,70 +109,36 @@ impl SegmentHeader {
 
     /// Where the replica stands after it.
     pub fn end_position(&self) -> ReplicaPosition {
-        ReplicaPosition {
-            generation: self.generation.clone(),
-            txid: self.last_txid,
-            wal: Some(self.end),
-        }
+        ReplicaPosition { generation: self.generation.clone(), txid: self.last_txid, wal: Some(self.end) }
     }
 
     pub(crate) fn check(&self) -> Result<(), SegmentError> {
         let bad = |field: &'static str, reason: String| Err(SegmentError::Header { field, reason });
         if !valid_page_size(self.page_size) {
-            return bad(
-                "page size",
-                format!("{} is not a power of two from 512 to 65536", self.page_size),
-            );
+            return bad("page size", format!("{} is not a power of two from 512 to 65536", self.page_size));
         }
         if self.db_size == 0 {
-            return bad(
-                "database size",
-                "0 pages: a database has at least one".into(),
-            );
+            return bad("database size", "0 pages: a database has at least one".into());
         }
         if self.page_count > self.db_size {
-            return bad(
-                "pages stored",
-                format!(
-                    "{} pages stored in a database of {}",
-                    self.page_count, self.db_size
-                ),
-            );
+            return bad("pages stored", format!("{} pages stored in a database of {}", self.page_count, self.db_size));
         }
         if self.first_txid == 0 || self.last_txid < self.first_txid {
             return bad(
                 "transaction ids",
-                format!(
-                    "{}..{} is not a range starting at 1 or more",
-                    self.first_txid, self.last_txid
-                ),
+                format!("{}..{} is not a range starting at 1 or more", self.first_txid, self.last_txid),
             );
         }
-        self.name().map_err(|e| SegmentError::Header {
-            field: "read at",
-            reason: e.reason.to_string(),
-        })?;
-        for (field, position) in [
-            ("start position", self.start.as_ref()),
-            ("end position", Some(&self.end)),
-        ] {
+        self.name().map_err(|e| SegmentError::Header { field: "read at", reason: e.reason.to_string() })?;
+        for (field, position) in [("start position", self.start.as_ref()), ("end position", Some(&self.end))] {
             if let Some(p) = position
                 && p.page_size != self.page_size
             {
-                return bad(
-                    field,
-                    format!(
-                        "page size {} differs from the segment's {}",
-                        p.page_size, self.page_size
-                    ),
-                );
+                return bad(field, format!("page size {} differs from the segment's {}", p.page_size, self.page_size));
             }
         }
         if self.end.frame_index == 0 {
-            return bad(
-                "end position",
-                "frame 0: a segment ends on a commit frame".into(),
-            );
+            return bad("end position", "frame 0: a segment ends on a commit frame".into());
         }
         if let Some(start) = &self.start
             && start.salt1 == self.end.salt1
@@ -184,10 +147,7 @@ impl SegmentHeader {
         {
             return bad(
                 "end position",
-                format!(
-                    "frame {} is not after the start, frame {}",
-                    self.end.frame_index, start.frame_index
-                ),
+                format!("frame {} is not after the start, frame {}", self.end.frame_index, start.frame_index),
             );
         }
         Ok(())
@@ -198,11 +158,7 @@ impl SegmentHeader {
         out[..8].copy_from_slice(MAGIC);
         out[8..10].copy_from_slice(&FORMAT_VERSION.to_be_bytes());
         out[10] = COMPRESSION_ZSTD;
-        out[11] = if self.start.is_some() {
-            FLAG_HAS_START
-        } else {
-            0
-        };
+        out[11] = if self.start.is_some() { FLAG_HAS_START } else { 0 };
         out[12..16].copy_from_slice(&self.page_size.to_be_bytes());
         out[16..20].copy_from_slice(&self.db_size.to_be_bytes());
         out[20..24].copy_from_slice(&self.page_count.to_be_bytes());
@@ -219,39 +175,24 @@ impl SegmentHeader {
 
     pub(crate) fn parse(bytes: &[u8; HEADER_LEN]) -> Result<Self, SegmentError> {
         let bad = |field: &'static str, reason: String| SegmentError::Header { field, reason };
-        let u32_at =
-            |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let u32_at = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let u64_at = |i: usize| (u64::from(u32_at(i)) << 32) | u64::from(u32_at(i + 4));
         check_magic_and_version(bytes)?;
         if bytes[10] != COMPRESSION_ZSTD {
-            return Err(bad(
-                "compression",
-                format!("{} is unknown; 1 (zstd) is the only one", bytes[10]),
-            ));
+            return Err(bad("compression", format!("{} is unknown; 1 (zstd) is the only one", bytes[10])));
         }
         if bytes[11] & !FLAG_HAS_START != 0 {
-            return Err(bad(
-                "flags",
-                format!("{:#04x} has bits this version does not know", bytes[11]),
-            ));
+            return Err(bad("flags", format!("{:#04x} has bits this version does not know", bytes[11])));
         }
-        if bytes[73..76] != [0, 0, 0]
-            || (bytes[11] & FLAG_HAS_START == 0 && bytes[76..104].iter().any(|&b| b != 0))
-        {
+        if bytes[73..76] != [0, 0, 0] || (bytes[11] & FLAG_HAS_START == 0 && bytes[76..104].iter().any(|&b| b != 0)) {
             return Err(bad("reserved bytes", "they are not zero".into()));
         }
         let generation = std::str::from_utf8(&bytes[GENERATION_FIELD])
             .map_err(|_| bad("generation id", "it is not ASCII".into()))
-            .and_then(|g| {
-                GenerationId::parse(g).map_err(|e| bad("generation id", e.to_string()))
-            })?;
+            .and_then(|g| GenerationId::parse(g).map_err(|e| bad("generation id", e.to_string())))?;
         let read_ms = u64_at(40) as i64;
-        let read_at = DateTime::<Utc>::from_timestamp_millis(read_ms).ok_or_else(|| {
-            bad(
-                "read at",
-                format!("{read_ms} ms is not a representable time"),
-            )
-        })?;
+        let read_at = DateTime::<Utc>::from_timestamp_millis(read_ms)
+            .ok_or_else(|| bad("read at", format!("{read_ms} ms is not a representable time")))?;
         let header = SegmentHeader {
             generation,
             first_txid: u64_at(24),
@@ -260,8 +201,7 @@ impl SegmentHeader {
             page_size: u32_at(12),
             db_size: u32_at(16),
             page_count: u32_at(20),
-            start: (bytes[11] & FLAG_HAS_START != 0)
-                .then(|| get_position(&bytes[76..76 + POSITION_LEN])),
+            start: (bytes[11] & FLAG_HAS_START != 0).then(|| get_position(&bytes[76..76 + POSITION_LEN])),
             end: get_position(&bytes[104..104 + POSITION_LEN]),
         };
         header.check()?;
@@ -271,53 +211,25 @@ impl SegmentHeader {
 
 pub(crate) fn check_magic_and_version(bytes: &[u8]) -> Result<(), SegmentError> {
     if bytes.get(..8) != Some(&MAGIC[..]) {
-        let found = bytes
-            .iter()
-            .take(8)
-            .map(|&b| std::ascii::escape_default(b).to_string())
-            .collect();
-        return Err(SegmentError::BadMagic {
-            found,
-            expected: String::from_utf8_lossy(MAGIC).into_owned(),
-        });
+        let found = bytes.iter().take(8).map(|&b| std::ascii::escape_default(b).to_string()).collect();
+        return Err(SegmentError::BadMagic { found, expected: String::from_utf8_lossy(MAGIC).into_owned() });
     }
-    let found = u16::from_be_bytes([
-        bytes.get(8).copied().unwrap_or(0),
-        bytes.get(9).copied().unwrap_or(0),
-    ]);
+    let found = u16::from_be_bytes([bytes.get(8).copied().unwrap_or(0), bytes.get(9).copied().unwrap_or(0)]);
     if found != FORMAT_VERSION {
-        return Err(SegmentError::UnsupportedVersion {
-            found,
-            supported: FORMAT_VERSION,
-        });
+        return Err(SegmentError::UnsupportedVersion { found, supported: FORMAT_VERSION });
     }
     Ok(())
 }
 
 fn put_position(out: &mut [u8], p: &WalPosition) {
-    let words = [
-        p.salt1,
-        p.salt2,
-        p.checkpoint_seq,
-        p.frame_index,
-        p.checksum.s0,
-        p.checksum.s1,
-        p.page_size,
-    ];
+    let words = [p.salt1, p.salt2, p.checkpoint_seq, p.frame_index, p.checksum.s0, p.checksum.s1, p.page_size];
     for (chunk, word) in out.chunks_exact_mut(4).zip(words) {
         chunk.copy_from_slice(&word.to_be_bytes());
     }
 }
 
 fn get_position(bytes: &[u8]) -> WalPosition {
-    let w = |i: usize| {
-        u32::from_be_bytes([
-            bytes[i * 4],
-            bytes[i * 4 + 1],
-            bytes[i * 4 + 2],
-            bytes[i * 4 + 3],
-        ])
-    };
+    let w = |i: usize| u32::from_be_bytes([bytes[i * 4], bytes[i * 4 + 1], bytes[i * 4 + 2], bytes[i * 4 + 3]]);
     WalPosition {
         salt1: w(0),
         salt2: w(1),

@@ -41,17 +41,9 @@ impl PageSource for BTreeMap<u32, Vec<u8>> {
 /// exactly `header.page_count` distinct pages in ascending order within the database size.
 /// Returns the number of bytes written. An error leaves a partial segment in `out`: write to a
 /// temporary name and rename it once this returns `Ok`.
-pub fn write_segment<W: Write>(
-    header: &SegmentHeader,
-    pages: &dyn PageSource,
-    out: W,
-) -> Result<u64, SegmentError> {
+pub fn write_segment<W: Write>(header: &SegmentHeader, pages: &dyn PageSource, out: W) -> Result<u64, SegmentError> {
     header.check()?;
-    let mut out = HashingWriter {
-        inner: out,
-        hasher: Sha256::new(),
-        written: 0,
-    };
+    let mut out = HashingWriter { inner: out, hasher: Sha256::new(), written: 0 };
     out.write_all(&header.encode()).map_err(write_err)?;
     let mut body = codec::compressor(out).map_err(write_err)?;
     let mut stored = 0u32;
@@ -61,27 +53,19 @@ pub fn write_segment<W: Write>(
         if !in_order || page.len() != header.page_size as usize {
             return Err(misplaced(header, pgno, last, page.len()));
         }
-        body.write_all(&pgno.to_be_bytes())
-            .and_then(|()| body.write_all(page))
-            .map_err(write_err)?;
+        body.write_all(&pgno.to_be_bytes()).and_then(|()| body.write_all(page)).map_err(write_err)?;
         stored += 1;
         last = pgno;
         Ok(())
     })?;
     if stored != header.page_count {
         return Err(SegmentError::Body {
-            reason: format!(
-                "{stored} pages were given for a header of {}",
-                header.page_count
-            ),
+            reason: format!("{stored} pages were given for a header of {}", header.page_count),
         });
     }
     let mut out = body.finish().map_err(write_err)?;
     let digest = out.hasher.finalize_reset();
-    out.inner
-        .write_all(&digest)
-        .and_then(|()| out.inner.flush())
-        .map_err(write_err)?;
+    out.inner.write_all(&digest).and_then(|()| out.inner.flush()).map_err(write_err)?;
     Ok(out.written + TRAILER_LEN as u64)
 }
 
@@ -90,16 +74,11 @@ fn misplaced(header: &SegmentHeader, pgno: u32, last: u32, len: usize) -> Segmen
         "pages go once each, ascending, {} in all, numbered up to {}, of {} bytes",
         header.page_count, header.db_size, header.page_size
     );
-    SegmentError::Body {
-        reason: format!("page {pgno} ({len} bytes) cannot follow page {last}: {rule}"),
-    }
+    SegmentError::Body { reason: format!("page {pgno} ({len} bytes) cannot follow page {last}: {rule}") }
 }
 
 fn write_err(source: io::Error) -> SegmentError {
-    SegmentError::Io {
-        op: "write",
-        source,
-    }
+    SegmentError::Io { op: "write", source }
 }
 
 struct HashingWriter<W> {
@@ -145,18 +124,12 @@ fn verify_bytes(bytes: &[u8]) -> Result<SegmentHeader, SegmentError> {
     let min = (HEADER_LEN + TRAILER_LEN) as u64;
     if (bytes.len() as u64) < min {
         check_magic_and_version(bytes)?;
-        return Err(SegmentError::TooShort {
-            len: bytes.len() as u64,
-            min,
-        });
+        return Err(SegmentError::TooShort { len: bytes.len() as u64, min });
     }
     check_magic_and_version(bytes)?;
     let (content, trailer) = bytes.split_at(bytes.len() - TRAILER_LEN);
     check_digest(&Sha256::digest(content), trailer)?;
-    let head: &[u8; HEADER_LEN] = bytes.first_chunk().ok_or(SegmentError::TooShort {
-        len: bytes.len() as u64,
-        min,
-    })?;
+    let head: &[u8; HEADER_LEN] = bytes.first_chunk().ok_or(SegmentError::TooShort { len: bytes.len() as u64, min })?;
     SegmentHeader::parse(head)
 }
 
@@ -164,10 +137,7 @@ fn check_digest(computed: &[u8], stored: &[u8]) -> Result<(), SegmentError> {
     if computed == stored {
         return Ok(());
     }
-    Err(SegmentError::ChecksumMismatch {
-        stored: hex(stored),
-        computed: hex(computed),
-    })
+    Err(SegmentError::ChecksumMismatch { stored: hex(stored), computed: hex(computed) })
 }
 
 /// A segment file checked whole (SHA-256 and header) when opened; its pages are then streamed
@@ -199,11 +169,7 @@ impl SegmentFile {
         file.read_exact(&mut trailer).map_err(io("read"))?;
         check_digest(&hasher.finalize(), &trailer)?;
         let header = SegmentHeader::parse(&head)?;
-        Ok(SegmentFile {
-            path: path.to_path_buf(),
-            header,
-            len,
-        })
+        Ok(SegmentFile { path: path.to_path_buf(), header, len })
     }
 
     pub fn header(&self) -> &SegmentHeader {
@@ -224,29 +190,18 @@ impl SegmentFile {
     }
 }
 
-fn decode_body(
-    header: &SegmentHeader,
-    body: impl Read,
-    f: &mut PageSink<'_>,
-) -> Result<(), SegmentError> {
+fn decode_body(header: &SegmentHeader, body: impl Read, f: &mut PageSink<'_>) -> Result<(), SegmentError> {
     let broken = |reason: String| SegmentError::Body { reason };
-    let mut pages = codec::decompressor(body)
-        .map_err(|e| broken(format!("the zstd stream does not start: {e}")))?;
+    let mut pages = codec::decompressor(body).map_err(|e| broken(format!("the zstd stream does not start: {e}")))?;
     let mut record = vec![0u8; 4 + header.page_size as usize];
     let mut last = 0u32;
     for n in 0..header.page_count {
-        pages.read_exact(&mut record).map_err(|e| {
-            broken(format!(
-                "the zstd stream ends after {n} of {} pages: {e}",
-                header.page_count
-            ))
-        })?;
+        pages
+            .read_exact(&mut record)
+            .map_err(|e| broken(format!("the zstd stream ends after {n} of {} pages: {e}", header.page_count)))?;
         let pgno = u32::from_be_bytes([record[0], record[1], record[2], record[3]]);
         if pgno <= last || pgno > header.db_size {
-            return Err(broken(format!(
-                "page {pgno} follows page {last} in a database of {} pages",
-                header.db_size
-            )));
+            return Err(broken(format!("page {pgno} follows page {last} in a database of {} pages", header.db_size)));
         }
         f(pgno, &record[4..])?;
         last = pgno;
@@ -254,10 +209,7 @@ fn decode_body(
     let mut extra = [0u8; 1];
     match pages.read(&mut extra) {
         Ok(0) => Ok(()),
-        Ok(_) => Err(broken(format!(
-            "data follows the {} pages the header counts",
-            header.page_count
-        ))),
+        Ok(_) => Err(broken(format!("data follows the {} pages the header counts", header.page_count))),
         Err(e) => Err(broken(format!("the zstd stream does not end cleanly: {e}"))),
     }
 }
@@ -305,9 +257,7 @@ pub mod codec {
     /// 12 % more on the pages measured above.
     pub const LEVEL: i32 = 1;
 
-    pub(super) fn compressor<W: Write>(
-        out: W,
-    ) -> io::Result<zstd::stream::write::Encoder<'static, W>> {
+    pub(super) fn compressor<W: Write>(out: W) -> io::Result<zstd::stream::write::Encoder<'static, W>> {
         let mut encoder = zstd::stream::write::Encoder::new(out, LEVEL)?;
         // zstd's own checksum of the decompressed pages: a second check, behind the SHA-256, that
         // what is applied is what was compressed.

@@ -1,7 +1,5 @@
 use super::*;
-use crate::backup::replica::{
-    names::GenerationId, segment::HEADER_LEN, wal::WalPosition, wal_format::WalChecksum,
-};
+use crate::backup::replica::{names::GenerationId, segment::HEADER_LEN, wal::WalPosition, wal_format::WalChecksum};
 use chrono::DateTime;
 
 fn position(salt1: u32, frame_index: u32) -> WalPosition {
@@ -10,10 +8,7 @@ fn position(salt1: u32, frame_index: u32) -> WalPosition {
         salt2: 0xabcd,
         checkpoint_seq: 7,
         frame_index,
-        checksum: WalChecksum {
-            s0: frame_index,
-            s1: !frame_index,
-        },
+        checksum: WalChecksum { s0: frame_index, s1: !frame_index },
         page_size: 1024,
     }
 }
@@ -34,10 +29,7 @@ fn header(start: Option<WalPosition>, page_count: u32) -> SegmentHeader {
 
 /// Pages that compress somewhat, like real ones: a pattern with the page number in it.
 fn pages(numbers: &[u32]) -> BTreeMap<u32, Vec<u8>> {
-    numbers
-        .iter()
-        .map(|&n| (n, (0..1024u32).map(|i| ((i * n) % 251) as u8).collect()))
-        .collect()
+    numbers.iter().map(|&n| (n, (0..1024u32).map(|i| ((i * n) % 251) as u8).collect())).collect()
 }
 
 fn encoded(h: &SegmentHeader, p: &BTreeMap<u32, Vec<u8>>) -> Vec<u8> {
@@ -66,10 +58,7 @@ fn round_trips_with_and_without_a_start_position() {
         assert_eq!(back.pages, p.clone().into_iter().collect::<Vec<_>>());
         assert_eq!(back.header.start_position().txid, 4);
         assert_eq!(back.header.end_position().txid, 9);
-        assert_eq!(
-            h.name().expect("named").to_string(),
-            "0000000000000005-0000000000000009-1764511500123.seg"
-        );
+        assert_eq!(h.name().expect("named").to_string(), "0000000000000005-0000000000000009-1764511500123.seg");
     }
 }
 
@@ -78,34 +67,16 @@ fn writing_refuses_pages_that_are_not_once_each_in_order() {
     let h = header(None, 2);
     let mut out = Vec::new();
     let too_many = pages(&[1, 2, 3]);
-    assert!(
-        write_segment(&h, &too_many, &mut out)
-            .expect_err("refused")
-            .to_string()
-            .contains("cannot follow page 2")
-    );
+    assert!(write_segment(&h, &too_many, &mut out).expect_err("refused").to_string().contains("cannot follow page 2"));
     let beyond = pages(&[1, 41]);
-    assert!(
-        write_segment(&h, &beyond, &mut Vec::new())
-            .expect_err("refused")
-            .to_string()
-            .contains("page 41")
-    );
+    assert!(write_segment(&h, &beyond, &mut Vec::new()).expect_err("refused").to_string().contains("page 41"));
     let too_few = pages(&[1]);
     assert!(
-        write_segment(&h, &too_few, &mut Vec::new())
-            .expect_err("refused")
-            .to_string()
-            .contains("1 pages were given")
+        write_segment(&h, &too_few, &mut Vec::new()).expect_err("refused").to_string().contains("1 pages were given")
     );
     let mut short = pages(&[1, 2]);
     short.insert(2, vec![0; 100]);
-    assert!(
-        write_segment(&h, &short, &mut Vec::new())
-            .expect_err("refused")
-            .to_string()
-            .contains("100 bytes")
-    );
+    assert!(write_segment(&h, &short, &mut Vec::new()).expect_err("refused").to_string().contains("100 bytes"));
 }
 
 #[test]
@@ -114,9 +85,7 @@ fn any_flipped_byte_is_refused_and_named() {
     for at in 0..bytes.len() {
         let mut bad = bytes.clone();
         bad[at] ^= 0x20;
-        let err = Segment::decode(&bad)
-            .expect_err("a flipped byte must be refused")
-            .to_string();
+        let err = Segment::decode(&bad).expect_err("a flipped byte must be refused").to_string();
         let expected = match at {
             0..8 => "not a SmallStack WAL segment",
             8..10 => "format version",
@@ -125,17 +94,9 @@ fn any_flipped_byte_is_refused_and_named() {
         assert!(err.contains(expected), "byte {at}: {err}");
     }
     for len in [0, 5, 100, HEADER_LEN + TRAILER_LEN - 1, bytes.len() - 1] {
-        assert!(
-            Segment::decode(&bytes[..len]).is_err(),
-            "cut to {len} bytes"
-        );
+        assert!(Segment::decode(&bytes[..len]).is_err(), "cut to {len} bytes");
     }
-    assert!(
-        Segment::decode(&bytes[..100])
-            .expect_err("short")
-            .to_string()
-            .contains("cut short")
-    );
+    assert!(Segment::decode(&bytes[..100]).expect_err("short").to_string().contains("cut short"));
 }
 
 #[test]
@@ -164,12 +125,7 @@ fn header_fields_are_checked_behind_the_checksum() {
     let mut bad = good.clone();
     bad[76 + 12..76 + 16].copy_from_slice(&30u32.to_be_bytes());
     resign(&mut bad);
-    assert!(
-        Segment::decode(&bad)
-            .expect_err("refused")
-            .to_string()
-            .contains("not after the start")
-    );
+    assert!(Segment::decode(&bad).expect_err("refused").to_string().contains("not after the start"));
 }
 
 #[test]
@@ -179,33 +135,18 @@ fn body_records_are_checked_behind_the_checksum() {
     let mut bad = good.clone();
     bad[20..24].copy_from_slice(&3u32.to_be_bytes());
     resign(&mut bad);
-    assert!(
-        Segment::decode(&bad)
-            .expect_err("refused")
-            .to_string()
-            .contains("ends after 2 of 3 pages")
-    );
+    assert!(Segment::decode(&bad).expect_err("refused").to_string().contains("ends after 2 of 3 pages"));
     // The header claims one page; the body has two.
     let mut bad = good.clone();
     bad[20..24].copy_from_slice(&1u32.to_be_bytes());
     resign(&mut bad);
-    assert!(
-        Segment::decode(&bad)
-            .expect_err("refused")
-            .to_string()
-            .contains("data follows the 1 pages")
-    );
+    assert!(Segment::decode(&bad).expect_err("refused").to_string().contains("data follows the 1 pages"));
     // A body that is not zstd.
     let mut bad = good.clone();
     let end = bad.len() - TRAILER_LEN;
     bad[HEADER_LEN..end].fill(0x55);
     resign(&mut bad);
-    assert!(
-        Segment::decode(&bad)
-            .expect_err("refused")
-            .to_string()
-            .contains("zstd")
-    );
+    assert!(Segment::decode(&bad).expect_err("refused").to_string().contains("zstd"));
 }
 
 #[test]
@@ -229,26 +170,11 @@ fn files_are_verified_when_opened_and_stream_their_pages() {
     let mut bad = bytes.clone();
     bad[HEADER_LEN + 5] ^= 1;
     std::fs::write(&path, &bad).expect("written");
-    assert!(
-        SegmentFile::open(&path)
-            .expect_err("refused")
-            .to_string()
-            .contains("SHA-256")
-    );
+    assert!(SegmentFile::open(&path).expect_err("refused").to_string().contains("SHA-256"));
     std::fs::write(&path, &bytes[..HEADER_LEN]).expect("written");
-    assert!(
-        SegmentFile::open(&path)
-            .expect_err("refused")
-            .to_string()
-            .contains("cut short")
-    );
+    assert!(SegmentFile::open(&path).expect_err("refused").to_string().contains("cut short"));
     std::fs::write(&path, b"PK\x03\x04 a zip file").expect("written");
-    assert!(
-        SegmentFile::open(&path)
-            .expect_err("refused")
-            .to_string()
-            .contains("not a SmallStack WAL segment")
-    );
+    assert!(SegmentFile::open(&path).expect_err("refused").to_string().contains("not a SmallStack WAL segment"));
 }
 
 #[test]
@@ -262,11 +188,7 @@ fn random_bytes_never_panic_the_decoder() {
         state
     };
     for round in 0..3000 {
-        let mut bytes = if round % 2 == 0 {
-            good.clone()
-        } else {
-            (0..next() % 600).map(|_| next() as u8).collect()
-        };
+        let mut bytes = if round % 2 == 0 { good.clone() } else { (0..next() % 600).map(|_| next() as u8).collect() };
         for _ in 0..(next() % 4) {
             if !bytes.is_empty() {
                 let at = (next() % bytes.len() as u64) as usize;

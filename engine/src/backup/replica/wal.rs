@@ -79,12 +79,7 @@ impl fmt::Display for WalPosition {
         write!(
             f,
             "frame {} of WAL {:08x}-{:08x} (checkpoint {}, checksum {:08x}{:08x})",
-            self.frame_index,
-            self.salt1,
-            self.salt2,
-            self.checkpoint_seq,
-            self.checksum.s0,
-            self.checksum.s1
+            self.frame_index, self.salt1, self.salt2, self.checkpoint_seq, self.checksum.s0, self.checksum.s1
         )
     }
 }
@@ -197,28 +192,16 @@ impl Batch {
     /// checked again against the chain; one that changed since the batch was read gives
     /// [`WalError::Changed`] (the WAL restarted under a reader that did not hold a read
     /// transaction).
-    pub fn for_each_page<E: From<WalError>>(
-        &self,
-        mut f: impl FnMut(u32, &[u8]) -> Result<(), E>,
-    ) -> Result<(), E> {
+    pub fn for_each_page<E: From<WalError>>(&self, mut f: impl FnMut(u32, &[u8]) -> Result<(), E>) -> Result<(), E> {
         let file = File::open(&self.path).map_err(io_err("open", &self.path))?;
         let mut frame = vec![0u8; frame_len(&self.header)];
         for (&pgno, at) in &self.pages {
             let whole = read_full_at(&file, &mut frame, self.header.frame_offset(at.index))
                 .map_err(io_err("read", &self.path))?;
-            let same = whole
-                && check_frame(&self.header, at.before, &frame)
-                    .is_some_and(|(fh, _)| fh.pgno == pgno);
+            let same = whole && check_frame(&self.header, at.before, &frame).is_some_and(|(fh, _)| fh.pgno == pgno);
             if !same {
-                let reason = format!(
-                    "frame {} (page {pgno}) no longer holds what was read",
-                    at.index
-                );
-                return Err(WalError::Changed {
-                    path: self.path.clone(),
-                    reason,
-                }
-                .into());
+                let reason = format!("frame {} (page {pgno}) no longer holds what was read", at.index);
+                return Err(WalError::Changed { path: self.path.clone(), reason }.into());
             }
             f(pgno, &frame[FRAME_HEADER_LEN..])?;
         }
@@ -229,10 +212,7 @@ impl Batch {
 /// Reads the transactions committed in the WAL at `wal_path` after `since` (from the first frame
 /// when `None`), up to the last commit frame. A missing or empty WAL is not an error: there is
 /// nothing new.
-pub fn read_committed_since(
-    wal_path: &Path,
-    since: Option<&WalPosition>,
-) -> Result<WalRead, WalError> {
+pub fn read_committed_since(wal_path: &Path, since: Option<&WalPosition>) -> Result<WalRead, WalError> {
     let mut outcome = read_once(wal_path, since)?;
     for _ in 1..READ_ATTEMPTS {
         match outcome {
@@ -264,14 +244,9 @@ pub fn committed_end(wal_path: &Path) -> Result<Option<WalPosition>, WalError> {
 /// holds and still ends in the checksum `shipped` records: the frames about to be checkpointed
 /// into the database are the ones that were shipped. The WAL must be the one `shipped` is in.
 pub fn verify_shipped(wal_path: &Path, shipped: &WalPosition) -> Result<(), WalError> {
-    let broken = |reason: String| WalError::ContinuityBroken {
-        path: wal_path.to_path_buf(),
-        reason,
-    };
+    let broken = |reason: String| WalError::ContinuityBroken { path: wal_path.to_path_buf(), reason };
     let Some((file, header, total)) = open_wal(wal_path)? else {
-        return Err(broken(format!(
-            "there is no WAL, but {shipped} was shipped from it"
-        )));
+        return Err(broken(format!("there is no WAL, but {shipped} was shipped from it")));
     };
     if !shipped.is_in(&header) {
         return Err(broken(format!(
@@ -287,31 +262,24 @@ pub fn verify_shipped(wal_path: &Path, shipped: &WalPosition) -> Result<(), WalE
     }
     let mut sum = header.checksum;
     let mut failed = None;
-    for_each_frame(
-        &file,
-        &header,
-        0,
-        shipped.frame_index,
-        |index, frame| match check_frame(&header, sum, frame) {
-            Some((_, after)) => {
-                sum = after;
-                ControlFlow::Continue(())
-            }
-            None => {
-                failed = Some(index);
-                ControlFlow::Break(())
-            }
-        },
-    )
+    for_each_frame(&file, &header, 0, shipped.frame_index, |index, frame| match check_frame(&header, sum, frame) {
+        Some((_, after)) => {
+            sum = after;
+            ControlFlow::Continue(())
+        }
+        None => {
+            failed = Some(index);
+            ControlFlow::Break(())
+        }
+    })
     .map_err(io_err("read", wal_path))?;
     match failed {
         Some(index) => Err(broken(format!(
             "shipped frame {index} no longer passes its checksum: the WAL was damaged after it was shipped"
         ))),
-        None if sum != shipped.checksum => Err(broken(format!(
-            "the chain up to {shipped} now ends in checksum {:08x}{:08x}",
-            sum.s0, sum.s1
-        ))),
+        None if sum != shipped.checksum => {
+            Err(broken(format!("the chain up to {shipped} now ends in checksum {:08x}{:08x}", sum.s0, sum.s1)))
+        }
         None => Ok(()),
     }
 }

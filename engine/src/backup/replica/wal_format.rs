@@ -33,11 +33,7 @@ impl WalChecksum {
         debug_assert_eq!(data.len() % 8, 0, "WAL checksums cover whole 8-byte pairs");
         let (words, _) = data.as_chunks::<8>();
         // Two monomorphised loops: the byte order is fixed per WAL, so no branch per word.
-        if big_endian {
-            sum(self, words, u32::from_be_bytes)
-        } else {
-            sum(self, words, u32::from_le_bytes)
-        }
+        if big_endian { sum(self, words, u32::from_be_bytes) } else { sum(self, words, u32::from_le_bytes) }
     }
 
     fn to_be(self) -> [u8; 8] {
@@ -77,8 +73,7 @@ impl WalHeader {
     /// that is a power of two in 512..=65536, and the header's own checksum. The error is the
     /// reason, for the caller to put next to the file's name.
     pub fn parse(bytes: &[u8; WAL_HEADER_LEN]) -> Result<Self, String> {
-        let word =
-            |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let magic = word(0);
         let big_endian_checksums = match magic {
             MAGIC_LITTLE => false,
@@ -91,20 +86,13 @@ impl WalHeader {
         };
         let version = word(4);
         if version != WAL_FORMAT_VERSION {
-            return Err(format!(
-                "its format version is {version}; only {WAL_FORMAT_VERSION} exists"
-            ));
+            return Err(format!("its format version is {version}; only {WAL_FORMAT_VERSION} exists"));
         }
         let page_size = word(8);
         if !valid_page_size(page_size) {
-            return Err(format!(
-                "its page size is {page_size}, not a power of two from 512 to 65536"
-            ));
+            return Err(format!("its page size is {page_size}, not a power of two from 512 to 65536"));
         }
-        let stored = WalChecksum {
-            s0: word(24),
-            s1: word(28),
-        };
+        let stored = WalChecksum { s0: word(24), s1: word(28) };
         let computed = WalChecksum::default().extend(big_endian_checksums, &bytes[..24]);
         if stored != computed {
             return Err(format!(
@@ -125,21 +113,10 @@ impl WalHeader {
     /// The header's bytes, with the checksum recomputed: what SQLite writes for these values.
     pub fn encode(&self) -> [u8; WAL_HEADER_LEN] {
         let mut out = [0u8; WAL_HEADER_LEN];
-        let magic = if self.big_endian_checksums {
-            MAGIC_BIG
-        } else {
-            MAGIC_LITTLE
-        };
-        for (i, v) in [
-            magic,
-            WAL_FORMAT_VERSION,
-            self.page_size,
-            self.checkpoint_seq,
-            self.salt1,
-            self.salt2,
-        ]
-        .into_iter()
-        .enumerate()
+        let magic = if self.big_endian_checksums { MAGIC_BIG } else { MAGIC_LITTLE };
+        for (i, v) in [magic, WAL_FORMAT_VERSION, self.page_size, self.checkpoint_seq, self.salt1, self.salt2]
+            .into_iter()
+            .enumerate()
         {
             out[i * 4..i * 4 + 4].copy_from_slice(&v.to_be_bytes());
         }
@@ -181,17 +158,13 @@ pub(crate) struct FrameHeader {
 
 impl FrameHeader {
     pub fn parse(bytes: &[u8; FRAME_HEADER_LEN]) -> Self {
-        let word =
-            |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         FrameHeader {
             pgno: word(0),
             db_size: word(4),
             salt1: word(8),
             salt2: word(12),
-            checksum: WalChecksum {
-                s0: word(16),
-                s1: word(20),
-            },
+            checksum: WalChecksum { s0: word(16), s1: word(20) },
         }
     }
 
@@ -204,20 +177,14 @@ impl FrameHeader {
 /// everything before it: salts equal to the header's, a page number above zero, and a stored
 /// checksum equal to the running checksum extended over the first 8 header bytes and the page.
 /// Returns the running checksum after the frame when it is valid.
-pub(crate) fn check_frame(
-    header: &WalHeader,
-    before: WalChecksum,
-    frame: &[u8],
-) -> Option<(FrameHeader, WalChecksum)> {
+pub(crate) fn check_frame(header: &WalHeader, before: WalChecksum, frame: &[u8]) -> Option<(FrameHeader, WalChecksum)> {
     let head: &[u8; FRAME_HEADER_LEN] = frame.get(..FRAME_HEADER_LEN)?.try_into().ok()?;
     let page = frame.get(FRAME_HEADER_LEN..)?;
     let fh = FrameHeader::parse(head);
     if !fh.salts_match(header) || fh.pgno == 0 || page.len() != header.page_size as usize {
         return None;
     }
-    let after = before
-        .extend(header.big_endian_checksums, &head[..8])
-        .extend(header.big_endian_checksums, page);
+    let after = before.extend(header.big_endian_checksums, &head[..8]).extend(header.big_endian_checksums, page);
     (after == fh.checksum).then_some((fh, after))
 }
 
@@ -234,9 +201,7 @@ pub(crate) fn encode_frame(
     for v in [pgno, db_size, header.salt1, header.salt2] {
         frame.extend_from_slice(&v.to_be_bytes());
     }
-    let after = before
-        .extend(header.big_endian_checksums, &frame[..8])
-        .extend(header.big_endian_checksums, page);
+    let after = before.extend(header.big_endian_checksums, &frame[..8]).extend(header.big_endian_checksums, page);
     frame.extend_from_slice(&after.to_be());
     frame.extend_from_slice(page);
     (frame, after)
@@ -260,31 +225,13 @@ mod tests {
     #[test]
     fn checksum_matches_the_documented_recurrence() {
         // x = [1, 2, 3, 4] little-endian: s0 = 1, s1 = 2 + 1 = 3; s0 = 1 + 3 + 3 = 7, s1 = 3 + 4 + 7 = 14.
-        let data: Vec<u8> = [1u32, 2, 3, 4]
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .collect();
-        assert_eq!(
-            WalChecksum::default().extend(false, &data),
-            WalChecksum { s0: 7, s1: 14 }
-        );
-        let data: Vec<u8> = [1u32, 2, 3, 4]
-            .iter()
-            .flat_map(|w| w.to_be_bytes())
-            .collect();
-        assert_eq!(
-            WalChecksum::default().extend(true, &data),
-            WalChecksum { s0: 7, s1: 14 }
-        );
+        let data: Vec<u8> = [1u32, 2, 3, 4].iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(WalChecksum::default().extend(false, &data), WalChecksum { s0: 7, s1: 14 });
+        let data: Vec<u8> = [1u32, 2, 3, 4].iter().flat_map(|w| w.to_be_bytes()).collect();
+        assert_eq!(WalChecksum::default().extend(true, &data), WalChecksum { s0: 7, s1: 14 });
         // Wrapping, not overflowing: s0 = 1 + MAX + 2 = 2, then s1 = 2 + MAX + 2 = 3 (mod 2^32).
-        let data: Vec<u8> = [u32::MAX, u32::MAX]
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .collect();
-        assert_eq!(
-            WalChecksum { s0: 1, s1: 2 }.extend(false, &data),
-            WalChecksum { s0: 2, s1: 3 }
-        );
+        let data: Vec<u8> = [u32::MAX, u32::MAX].iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(WalChecksum { s0: 1, s1: 2 }.extend(false, &data), WalChecksum { s0: 2, s1: 3 });
     }
 
     #[test]
@@ -294,12 +241,7 @@ mod tests {
             let parsed = WalHeader::parse(&bytes).expect("a header we encoded parses");
             assert_eq!(parsed.big_endian_checksums, big);
             assert_eq!(
-                (
-                    parsed.page_size,
-                    parsed.checkpoint_seq,
-                    parsed.salt1,
-                    parsed.salt2
-                ),
+                (parsed.page_size, parsed.checkpoint_seq, parsed.salt1, parsed.salt2),
                 (4096, 3, 0x1234_5678, 0x9abc_def0)
             );
             assert_eq!(parsed.encode(), bytes);
@@ -326,10 +268,7 @@ mod tests {
         let h = header(false);
         let page = vec![7u8; 4096];
         let (frame, after) = encode_frame(&h, h.checksum, 5, 0, &page);
-        assert_eq!(
-            check_frame(&h, h.checksum, &frame).map(|(f, c)| (f.pgno, c)),
-            Some((5, after))
-        );
+        assert_eq!(check_frame(&h, h.checksum, &frame).map(|(f, c)| (f.pgno, c)), Some((5, after)));
         // Another running checksum before it: the chain does not hold.
         assert!(check_frame(&h, WalChecksum { s0: 1, s1: 0 }, &frame).is_none());
         // Page number zero is never valid.

@@ -4,14 +4,10 @@
 use super::{Batch, Continuity, FrameRef, WalPosition, WalRead, WalRestart};
 use crate::backup::replica::{
     error::{WalError, io_err},
-    wal_format::{
-        FRAME_HEADER_LEN, FrameHeader, WAL_HEADER_LEN, WalChecksum, WalHeader, check_frame,
-    },
+    wal_format::{FRAME_HEADER_LEN, FrameHeader, WAL_HEADER_LEN, WalChecksum, WalHeader, check_frame},
 };
 use chrono::{DateTime, Utc};
-use std::{
-    collections::BTreeMap, fs::File, io, ops::ControlFlow, os::unix::fs::FileExt, path::Path,
-};
+use std::{collections::BTreeMap, fs::File, io, ops::ControlFlow, os::unix::fs::FileExt, path::Path};
 
 /// Frames are read in slices of about this many bytes: few system calls, little memory.
 const READ_CHUNK_BYTES: usize = 256 * 1024;
@@ -24,24 +20,13 @@ pub(super) enum Attempt {
 
 pub(super) fn read_once(path: &Path, since: Option<&WalPosition>) -> Result<Attempt, WalError> {
     let Some((file, header, total)) = open_wal(path)? else {
-        return Ok(Attempt::Done(WalRead {
-            continuity: Continuity::NoWal,
-            batch: None,
-        }));
+        return Ok(Attempt::Done(WalRead { continuity: Continuity::NoWal, batch: None }));
     };
     let broken = |reason: String| -> Result<Attempt, WalError> {
-        let err = WalError::ContinuityBroken {
-            path: path.to_path_buf(),
-            reason,
-        };
+        let err = WalError::ContinuityBroken { path: path.to_path_buf(), reason };
         let mut now = [0u8; WAL_HEADER_LEN];
-        let moved = read_full_at(&file, &mut now, 0).map_err(io_err("read", path))?
-            && now != header.encode();
-        if moved {
-            Ok(Attempt::HeaderMoved(err))
-        } else {
-            Err(err)
-        }
+        let moved = read_full_at(&file, &mut now, 0).map_err(io_err("read", path))? && now != header.encode();
+        if moved { Ok(Attempt::HeaderMoved(err)) } else { Err(err) }
     };
     let (continuity, from, sum) = match since {
         None => (Continuity::FirstRead, 0, header.checksum),
@@ -52,26 +37,16 @@ pub(super) fn read_once(path: &Path, since: Option<&WalPosition>) -> Result<Atte
                     header.checkpoint_seq, header.page_size, p.checkpoint_seq, p.page_size
                 ));
             }
-            if let Some(reason) =
-                anchor_problem(&file, &header, total, p).map_err(io_err("read", path))?
-            {
+            if let Some(reason) = anchor_problem(&file, &header, total, p).map_err(io_err("read", path))? {
                 return broken(reason);
             }
             (Continuity::Continues, p.frame_index, p.checksum)
         }
-        Some(p) => (
-            Continuity::Restarted(WalRestart {
-                previous: *p,
-                header,
-            }),
-            0,
-            header.checksum,
-        ),
+        Some(p) => (Continuity::Restarted(WalRestart { previous: *p, header }), 0, header.checksum),
     };
     let scan = scan(&file, &header, from, sum, total).map_err(io_err("read", path))?;
     if let Some(stop) = &scan.stop
-        && let Some(reason) =
-            damage_in_the_middle(&file, &header, stop, total).map_err(io_err("read", path))?
+        && let Some(reason) = damage_in_the_middle(&file, &header, stop, total).map_err(io_err("read", path))?
     {
         return broken(reason);
     }
@@ -98,8 +73,7 @@ pub(super) fn read_once(path: &Path, since: Option<&WalPosition>) -> Result<Atte
 /// Segments record the read time to the millisecond. Rounding up keeps it true that every
 /// transaction read committed at or before it; rounding down could put a commit just after it.
 fn ceil_to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
-    let ms =
-        t.timestamp_millis() + i64::from(!t.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+    let ms = t.timestamp_millis() + i64::from(!t.timestamp_subsec_nanos().is_multiple_of(1_000_000));
     DateTime::from_timestamp_millis(ms).unwrap_or(t)
 }
 
@@ -111,20 +85,13 @@ pub(super) fn open_wal(path: &Path) -> Result<Option<(File, WalHeader, u32)>, Wa
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err("open", path)(e)),
     };
-    let len = file
-        .metadata()
-        .map_err(io_err("read the size of", path))?
-        .len();
+    let len = file.metadata().map_err(io_err("read the size of", path))?.len();
     let mut head = [0u8; WAL_HEADER_LEN];
-    if len < WAL_HEADER_LEN as u64
-        || !read_full_at(&file, &mut head, 0).map_err(io_err("read", path))?
-    {
+    if len < WAL_HEADER_LEN as u64 || !read_full_at(&file, &mut head, 0).map_err(io_err("read", path))? {
         return Ok(None);
     }
-    let header = WalHeader::parse(&head).map_err(|reason| WalError::InvalidHeader {
-        path: path.to_path_buf(),
-        reason,
-    })?;
+    let header =
+        WalHeader::parse(&head).map_err(|reason| WalError::InvalidHeader { path: path.to_path_buf(), reason })?;
     let total = header.whole_frames(len);
     Ok(Some((file, header, total)))
 }
@@ -132,15 +99,9 @@ pub(super) fn open_wal(path: &Path) -> Result<Option<(File, WalHeader, u32)>, Wa
 /// Why the WAL does not end the shipped chain at `p` any more, if it does not. SQLite never
 /// rewrites a committed frame in place (only frames of the transaction it is writing), so the
 /// frame at the position must still store the running checksum the position recorded.
-fn anchor_problem(
-    file: &File,
-    header: &WalHeader,
-    total: u32,
-    p: &WalPosition,
-) -> io::Result<Option<String>> {
+fn anchor_problem(file: &File, header: &WalHeader, total: u32, p: &WalPosition) -> io::Result<Option<String>> {
     if p.frame_index == 0 {
-        return Ok((p.checksum != header.checksum)
-            .then(|| format!("the WAL header no longer matches {p}")));
+        return Ok((p.checksum != header.checksum).then(|| format!("the WAL header no longer matches {p}")));
     }
     if p.frame_index > total {
         return Ok(Some(format!(
@@ -177,39 +138,27 @@ struct Stop {
     before: WalChecksum,
 }
 
-fn scan(
-    file: &File,
-    header: &WalHeader,
-    from: u32,
-    start: WalChecksum,
-    total: u32,
-) -> io::Result<Scan> {
+fn scan(file: &File, header: &WalHeader, from: u32, start: WalChecksum, total: u32) -> io::Result<Scan> {
     let mut out = Scan::default();
     let mut sum = start;
     let mut open: Vec<(u32, FrameRef)> = Vec::new();
-    for_each_frame(
-        file,
-        header,
-        from,
-        total,
-        |index, frame| match check_frame(header, sum, frame) {
-            None => {
-                out.stop = Some(Stop { index, before: sum });
-                ControlFlow::Break(())
+    for_each_frame(file, header, from, total, |index, frame| match check_frame(header, sum, frame) {
+        None => {
+            out.stop = Some(Stop { index, before: sum });
+            ControlFlow::Break(())
+        }
+        Some((fh, after)) => {
+            open.push((fh.pgno, FrameRef { index, before: sum }));
+            sum = after;
+            if fh.db_size != 0 {
+                out.pages.extend(open.drain(..));
+                out.committed = Some((index, sum));
+                out.db_size = fh.db_size;
+                out.transactions += 1;
             }
-            Some((fh, after)) => {
-                open.push((fh.pgno, FrameRef { index, before: sum }));
-                sum = after;
-                if fh.db_size != 0 {
-                    out.pages.extend(open.drain(..));
-                    out.committed = Some((index, sum));
-                    out.db_size = fh.db_size;
-                    out.transactions += 1;
-                }
-                ControlFlow::Continue(())
-            }
-        },
-    )?;
+            ControlFlow::Continue(())
+        }
+    })?;
     Ok(out)
 }
 
@@ -218,12 +167,7 @@ fn scan(
 /// A torn or unfinished write has nothing committed after it, and a frame left over from an
 /// earlier WAL has other salts. The failed frame is read once more before concluding, because a
 /// frame can be caught half-written by a read racing SQLite's writer.
-fn damage_in_the_middle(
-    file: &File,
-    header: &WalHeader,
-    stop: &Stop,
-    total: u32,
-) -> io::Result<Option<String>> {
+fn damage_in_the_middle(file: &File, header: &WalHeader, stop: &Stop, total: u32) -> io::Result<Option<String>> {
     let mut frame = vec![0u8; frame_len(header)];
     if !read_full_at(file, &mut frame, header.frame_offset(stop.index))? {
         return Ok(None);
@@ -237,23 +181,17 @@ fn damage_in_the_middle(
     }
     let mut sum = failed.checksum;
     let mut commit = None;
-    for_each_frame(
-        file,
-        header,
-        stop.index,
-        total,
-        |index, frame| match check_frame(header, sum, frame) {
-            Some((fh, after)) => {
-                sum = after;
-                if fh.db_size != 0 {
-                    commit = Some(index);
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
+    for_each_frame(file, header, stop.index, total, |index, frame| match check_frame(header, sum, frame) {
+        Some((fh, after)) => {
+            sum = after;
+            if fh.db_size != 0 {
+                commit = Some(index);
+                return ControlFlow::Break(());
             }
-            None => ControlFlow::Break(()),
-        },
-    )?;
+            ControlFlow::Continue(())
+        }
+        None => ControlFlow::Break(()),
+    })?;
     let Some(commit) = commit else {
         return Ok(None);
     };
