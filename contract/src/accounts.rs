@@ -50,6 +50,40 @@ pub struct SetupRequest {
     pub password: String,
 }
 
+/// What a setup link (`/setup?token=…`) is worth right now: the page says it before anyone fills
+/// the form, and `POST /api/setup` refuses with the same words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetupLinkStatus {
+    /// The current link, within its lifetime, and no staff account exists yet.
+    Valid,
+    /// A staff account exists (made through this link, the CLI or a restore): the link is dead.
+    UsedUp,
+    /// The link is older than its lifetime (24 hours); the next start makes a new one.
+    Expired,
+    /// No such link: mistyped, cut short, or replaced by a newer one.
+    Invalid,
+}
+
+impl SetupLinkStatus {
+    /// What the page and the API say when the link cannot be used.
+    pub fn message(self) -> &'static str {
+        match self {
+            SetupLinkStatus::Valid => "This link creates the first staff account.",
+            SetupLinkStatus::UsedUp => {
+                "This setup link has already been used up: a staff account exists. Log in instead."
+            }
+            SetupLinkStatus::Expired => {
+                "This setup link has expired (a link lasts 24 hours). Get a new one with \
+                 `smallstack user setup-link` on the server, or restart the server."
+            }
+            SetupLinkStatus::Invalid => {
+                "This setup link is not valid: check that it was copied whole, or get the current one with \
+                 `smallstack user setup-link` on the server."
+            }
+        }
+    }
+}
+
 /// `PATCH /api/profile`: each field present is changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,4 +107,7 @@ pub struct PasswordChangeRequest {
 pub struct Health {
     pub status: String,
     pub database: String,
+    /// Why the database is unusable, when it is: "the application database: missing table …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }

@@ -92,6 +92,16 @@ pub fn login_with_next(target: &str) -> String {
     format!("/login?next={}", encode_keeping(target, b"/"))
 }
 
+/// Where to go after a login: `next` when it is a path on this site, else `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters, for a query value or a
 /// path segment.
 pub fn encode(value: &str) -> String {

@@ -13,6 +13,7 @@ mod maintenance;
 pub mod migrations;
 pub mod sessions;
 pub mod settings;
+pub mod text;
 pub mod themes;
 
 pub use maintenance::database_stats;
@@ -84,7 +85,7 @@ impl Engine {
         Engine {
             accounts: accounts::Accounts::new(app_db.clone()),
             lockout: accounts::Lockout::new(system_db.clone()),
-            setup_tokens: accounts::SetupTokens::new(system_db.clone()),
+            setup_tokens: accounts::SetupTokens::new(system_db.clone(), accounts::Accounts::new(app_db.clone())),
             themes: themes::Themes::new(app_db.clone()),
             settings: settings::SettingsStore::new(system_db.clone()),
             backups: backup::BackupEngine::new(

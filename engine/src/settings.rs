@@ -3,7 +3,7 @@
 //! one place that writes it.
 
 use crate::{Database, DbError, entities::setting};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{EntityTrait, Set, sea_query::OnConflict};
 use std::collections::HashMap;
 
@@ -23,6 +23,11 @@ impl SettingsStore {
 
     pub async fn get(&self, key: &str) -> Result<Option<String>, DbError> {
         Ok(setting::Entity::find_by_id(key).one(self.db.reader()).await?.map(|s| s.value))
+    }
+
+    /// The value of `key` and when it was last written.
+    pub async fn get_with_time(&self, key: &str) -> Result<Option<(String, DateTime<Utc>)>, DbError> {
+        Ok(setting::Entity::find_by_id(key).one(self.db.reader()).await?.map(|s| (s.value, s.updated_at)))
     }
 
     /// Inserts or replaces the value of `key`.
@@ -45,11 +50,16 @@ impl SettingsStore {
 
     /// Inserts `value` only when `key` has none; returns whether it did.
     pub async fn insert_if_absent(&self, key: &str, value: &str) -> Result<bool, DbError> {
+        self.insert_if_absent_at(key, value, Utc::now()).await
+    }
+
+    /// [`Self::insert_if_absent`], recording `at` as the time it was written.
+    pub async fn insert_if_absent_at(&self, key: &str, value: &str, at: DateTime<Utc>) -> Result<bool, DbError> {
         let w = self.db.writer().await?;
         let rows = setting::Entity::insert(setting::ActiveModel {
             key: Set(key.to_string()),
             value: Set(value.to_string()),
-            updated_at: Set(Utc::now()),
+            updated_at: Set(at),
         })
         .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
         .exec_without_returning(w.conn())

@@ -69,7 +69,7 @@ fn names(theme: &ThemeChoice) -> [String; 6] {
     ]
 }
 
-/// A preset name: 1–60 characters, no control characters, trimmed.
+/// A preset name: 1–60 characters, trimmed, visible (`text::check_visible`).
 pub fn parse_preset_name(raw: &str) -> Result<String, ThemeError> {
     let name = raw.trim();
     if name.is_empty() {
@@ -78,9 +78,7 @@ pub fn parse_preset_name(raw: &str) -> Result<String, ThemeError> {
     if name.chars().count() > MAX_PRESET_NAME {
         return Err(ThemeError::InvalidName(format!("the preset name must be at most {MAX_PRESET_NAME} characters")));
     }
-    if name.chars().any(char::is_control) {
-        return Err(ThemeError::InvalidName("the preset name must not contain control characters".into()));
-    }
+    crate::text::check_visible("the preset name", name).map_err(ThemeError::InvalidName)?;
     Ok(name.to_string())
 }
 

@@ -57,14 +57,18 @@ async fn scalar(db: &Database, sql: &str) -> i64 {
         .unwrap()
 }
 
-/// Adds about `mib` MiB of random blobs (one per page) and checkpoints.
+/// Adds about `mib` MiB (one row per page) and checkpoints: inactive users whose "password
+/// hash" is 4 KB of random hex, with random negative ids so [`make_notes`]' ids stay free. Rows
+/// of the real schema, since a restore refuses a file with tables of its own.
 async fn fill(db: &Database, mib: usize) {
-    exec(db, "CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)").await;
     exec(
         db,
         &format!(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {}) \
-             INSERT INTO blobs (data) SELECT randomblob(4000) FROM c",
+             INSERT INTO users (id, username, email, password_hash, is_active, created_at) \
+             SELECT -1 - abs(random() % 1000000000000), 'fill-' || hex(randomblob(8)), \
+                    'fill-' || hex(randomblob(8)) || '@example.com', hex(randomblob(2000)), 0, \
+                    '2026-01-01T00:00:00Z' FROM c",
             mib * 256
         ),
     )
@@ -72,13 +76,14 @@ async fn fill(db: &Database, mib: usize) {
     db.checkpoint().await.unwrap();
 }
 
+/// Users `note-<from>` to `note-<to>`, with those ids: rows a test counts by their `note-` names.
 async fn make_notes(db: &Database, from: i64, to: i64) {
-    exec(db, "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").await;
     exec(
         db,
         &format!(
             "WITH RECURSIVE c(x) AS (SELECT {from} UNION ALL SELECT x + 1 FROM c WHERE x < {to}) \
-             INSERT INTO notes (id, body) SELECT x, 'note ' || x FROM c"
+             INSERT INTO users (id, username, email, password_hash, created_at) \
+             SELECT x, 'note-' || x, 'note-' || x || '@example.com', 'x', '2026-01-01T00:00:00Z' FROM c"
         ),
     )
     .await;
@@ -154,11 +159,11 @@ async fn a_backup_is_an_ordinary_verified_database() {
     // Rollback-journal header (1, 1), not WAL (2, 2): opens without -wal/-shm files.
     assert_eq!(&bytes[18..20], &[1, 1]);
     assert_eq!(backup_dir_names(dir.path()), vec![record.filename.clone()]);
-    assert_eq!(file_count(&path, "SELECT count(*) FROM notes"), 100);
+    assert_eq!(file_count(&path, "SELECT count(*) FROM users WHERE username LIKE 'note-%'"), 100);
     assert_eq!(integrity(&path), "ok");
 
     // The sqlite3 tool, where installed, sees an ordinary database too.
-    if let Ok(out) = Command::new("sqlite3").arg(&path).arg("PRAGMA journal_mode; SELECT count(*) FROM notes;").output()
+    if let Ok(out) = Command::new("sqlite3").arg(&path).arg("PRAGMA journal_mode; SELECT count(*) FROM users WHERE username LIKE 'note-%';").output()
     {
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(text.split_whitespace().collect::<Vec<_>>(), ["delete", "100"], "{text}");
@@ -181,8 +186,6 @@ async fn sixteen_writers_during_a_backup_see_no_errors_and_the_copy_has_every_ea
     let dir = tempfile::tempdir().unwrap();
     let engine = open(dir.path()).await;
     fill(&engine.app_db, 24).await;
-    exec(&engine.app_db, "CREATE TABLE events (id INTEGER PRIMARY KEY, task INTEGER NOT NULL, n INTEGER NOT NULL)")
-        .await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicU64::new(0));
@@ -196,7 +199,8 @@ async fn sixteen_writers_during_a_backup_see_no_errors_and_the_copy_has_every_ea
                 let txn = w.begin().await?;
                 txn.execute_raw(Statement::from_sql_and_values(
                     DbBackend::Sqlite,
-                    "INSERT INTO events (task, n) VALUES (?, ?)",
+                    "INSERT INTO users (username, email, password_hash, created_at) \
+                     VALUES ('w' || ?1 || '-' || ?2, 'w' || ?1 || '-' || ?2 || '@example.com', 'x', '2026-01-01T00:00:00Z')",
                     [task.into(), n.into()],
                 ))
                 .await?;
@@ -211,7 +215,7 @@ async fn sixteen_writers_during_a_backup_see_no_errors_and_the_copy_has_every_ea
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // Every row committed before the backup starts: ids 1..=before (no rollbacks, no deletes).
-    let before = scalar(&engine.app_db, "SELECT coalesce(max(id), 0) FROM events").await;
+    let before = scalar(&engine.app_db, "SELECT coalesce(max(id), 0) FROM users").await;
     let at_start = written.load(Ordering::Relaxed);
     let record = engine.backups.create(Trigger::Manual).await.unwrap();
     let during = written.load(Ordering::Relaxed) - at_start;
@@ -228,7 +232,7 @@ async fn sixteen_writers_during_a_backup_see_no_errors_and_the_copy_has_every_ea
 
     let path = backup_path(dir.path(), &record.filename);
     assert_eq!(integrity(&path), "ok");
-    let copied = file_count(&path, &format!("SELECT count(*) FROM events WHERE id <= {before}"));
+    let copied = file_count(&path, &format!("SELECT count(*) FROM users WHERE id BETWEEN 1 AND {before}"));
     assert_eq!(copied, before, "every row committed before the backup started is in the copy");
     eprintln!(
         "backup of {} bytes took {} ms while writers committed {during} transactions",
@@ -292,7 +296,7 @@ async fn restore_round_trip_keeps_a_safety_copy_and_the_catalogue() {
         tokio::spawn(async move {
             let mut counts = std::collections::BTreeSet::new();
             while !stop.load(Ordering::Relaxed) {
-                counts.insert(scalar(&db, "SELECT count(*) FROM notes").await);
+                counts.insert(scalar(&db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await);
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
             counts
@@ -304,12 +308,12 @@ async fn restore_round_trip_keeps_a_safety_copy_and_the_catalogue() {
     assert!(counts.iter().all(|c| *c == 25 || *c == 10), "readers saw {counts:?}");
 
     // Exactly the backed-up rows, through every connection of this process.
-    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM notes").await, 10);
-    assert_eq!(scalar(&engine.app_db, "SELECT max(id) FROM notes").await, 10);
+    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await, 10);
+    assert_eq!(scalar(&engine.app_db, "SELECT max(id) FROM users WHERE username LIKE 'note-%'").await, 10);
     let w = engine.app_db.writer().await.unwrap();
     let row = w
         .conn()
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM notes"))
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM users WHERE username LIKE 'note-%'"))
         .await
         .unwrap()
         .unwrap();
@@ -324,7 +328,7 @@ async fn restore_round_trip_keeps_a_safety_copy_and_the_catalogue() {
     let safety = &outcome.safety_backup;
     assert_eq!(safety.trigger, Trigger::PreRestore);
     assert_eq!(safety.status, Status::Success);
-    assert_eq!(file_count(&backup_path(dir.path(), &safety.filename), "SELECT count(*) FROM notes"), 25);
+    assert_eq!(file_count(&backup_path(dir.path(), &safety.filename), "SELECT count(*) FROM users WHERE username LIKE 'note-%'"), 25);
     assert!(outcome.source.as_ref().is_some_and(|s| s.restored_at.is_some()));
     let events = engine.backups.events(backed_up.id).await.unwrap();
     assert!(events.iter().any(|e| e.kind == EventKind::Restored), "{events:?}");
@@ -341,7 +345,7 @@ async fn restore_round_trip_keeps_a_safety_copy_and_the_catalogue() {
 
     // And back again: restore the safety copy by name.
     engine.backups.restore(RestoreSource::Name(BackupName::parse(&safety.filename).unwrap())).await.unwrap();
-    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM notes").await, 25);
+    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await, 25);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,9 +367,10 @@ async fn writes_wait_while_a_restore_holds_them() {
     match write {
         // The write waited for the restore and lands on the restored database.
         Ok(w) => {
-            w.conn().execute_unprepared("INSERT INTO notes (id, body) VALUES (500, 'after')").await.unwrap();
+            w.conn().execute_unprepared("INSERT INTO users (id, username, email, password_hash, created_at) \
+                 VALUES (500, 'note-500', 'note-500@example.com', 'x', '2026-01-01T00:00:00Z')").await.unwrap();
             drop(w);
-            assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM notes").await, 6);
+            assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await, 6);
         }
         Err(e) => assert!(matches!(e, engine::DbError::WritesHeld), "{e}"),
     }
@@ -415,7 +420,7 @@ fn child_holds_the_database_open() {
     let conn = rusqlite::Connection::open(dir.join("db.sqlite3")).unwrap();
     conn.execute_batch("PRAGMA mmap_size = 134217728; PRAGMA busy_timeout = 5000;").unwrap();
     let count =
-        |conn: &rusqlite::Connection| conn.query_row("SELECT count(*) FROM notes", [], |r| r.get::<_, i64>(0)).unwrap();
+        |conn: &rusqlite::Connection| conn.query_row("SELECT count(*) FROM users WHERE username LIKE 'note-%'", [], |r| r.get::<_, i64>(0)).unwrap();
     println!("BEFORE {}", count(&conn));
     std::io::stdout().flush().unwrap();
     let mut line = String::new();
@@ -443,7 +448,7 @@ async fn restore_converts_a_source_with_another_page_size() {
     let outcome = engine.backups.restore(RestoreSource::File(source)).await.unwrap();
     assert!(outcome.page_size_converted);
     assert!(outcome.source.is_none());
-    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM notes").await, 40);
+    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await, 40);
     assert_eq!(Database::pragma(engine.app_db.reader(), "page_size").await.unwrap(), "4096");
     assert!(engine.app_db.integrity_check().await.unwrap().is_empty());
 }
@@ -643,7 +648,7 @@ async fn a_good_upload_is_recorded_and_restorable() {
     assert!(temp_files(dir.path()).is_empty());
 
     engine.backups.restore(RestoreSource::Id(uploaded.id)).await.unwrap();
-    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM notes").await, 12);
+    assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await, 12);
 }
 
 #[tokio::test]

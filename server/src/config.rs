@@ -72,6 +72,82 @@ pub struct Settings {
     /// `REQUEST_TIMEOUT_SECS`: how long a request may take before it is answered 503 (default
     /// 30 s). Backup, restore, upload and download routes are exempt: they legitimately run long.
     pub request_timeout: Duration,
+    /// `ALLOWED_HOSTS`: the host names requests may name (default: the host of
+    /// `LEPTOS_SITE_ADDR`, `localhost`, `127.0.0.1`); others get 400.
+    pub allowed_hosts: AllowedHosts,
+    /// `FILE_MODE_UMASK`: the permissions the server's files and folders never get (default
+    /// `077`: files 0600, folders 0700).
+    pub file_mode_umask: u32,
+}
+
+/// The host names a request's `Host` may name, without port, in lower case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedHosts {
+    /// `ALLOWED_HOSTS=*`: any host (behind a proxy that checks it).
+    Any,
+    /// These names; one starting with `.` also allows its subdomains. `configured` is false for
+    /// the default list.
+    Only { names: Vec<String>, configured: bool },
+}
+
+impl AllowedHosts {
+    /// Whether a request naming `host` (its `Host` header: a name or address, maybe with a
+    /// port) is served.
+    pub fn allows(&self, host: &str) -> bool {
+        let Some(name) = host_name(host) else { return false };
+        match self {
+            AllowedHosts::Any => true,
+            AllowedHosts::Only { names, .. } => names.iter().any(|allowed| match allowed.strip_prefix('.') {
+                Some(domain) => name == domain || name.strip_suffix(allowed.as_str()).is_some_and(|sub| !sub.is_empty()),
+                None => name == *allowed,
+            }),
+        }
+    }
+
+    /// The names listed (none for `*`).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let names: &[String] = match self {
+            AllowedHosts::Any => &[],
+            AllowedHosts::Only { names, .. } => names,
+        };
+        names.iter().map(String::as_str)
+    }
+
+    /// Whether `ALLOWED_HOSTS` was set (rather than the default list).
+    pub fn is_configured(&self) -> bool {
+        !matches!(self, AllowedHosts::Only { configured: false, .. })
+    }
+}
+
+/// The name of a `Host` value: without its port, brackets of an IPv6 address or a final dot, in
+/// lower case; `None` when it is not a host name or address at all.
+pub fn host_name(host: &str) -> Option<String> {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        if !(after.is_empty() || after.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))) {
+            return None;
+        }
+        inside
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            Some(_) => return None,
+            None => host,
+        }
+    };
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'));
+    valid.then_some(name)
+}
+
+/// `localhost` and loopback addresses: names no other machine reaches this server by.
+pub fn is_loopback_name(name: &str) -> bool {
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
 }
 
 pub trait Env {
@@ -100,12 +176,13 @@ impl Settings {
 
     pub fn from_source(env: &impl Env) -> Result<Self, ConfigError> {
         let path = |name: &'static str, default: &str| PathBuf::from(env.get(name).unwrap_or_else(|| default.into()));
+        let site_addr = parse(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000", "expected host:port, e.g. 127.0.0.1:3000")?;
         Ok(Settings {
             database_path: path("DATABASE_PATH", "data/db.sqlite3"),
             system_database_path: path("SYSTEM_DATABASE_PATH", "data/system.sqlite3"),
             media_root: path("MEDIA_ROOT", "media"),
             backup_dir: path("BACKUP_DIR", "data/backups"),
-            site_addr: parse(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000", "expected host:port, e.g. 127.0.0.1:3000")?,
+            site_addr,
             site_root: path("LEPTOS_SITE_ROOT", "target/site"),
             site_pkg_dir: env.get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             log_format: match env.get("LOG_FORMAT").as_deref() {
@@ -133,6 +210,8 @@ impl Settings {
             backup_webhook_url: parse_webhook(env)?,
             request_body_limit: parse_body_limit(env)?,
             request_timeout: parse_request_timeout(env)?,
+            allowed_hosts: parse_allowed_hosts(env, site_addr)?,
+            file_mode_umask: parse_umask(env)?,
         })
     }
 
@@ -272,6 +351,71 @@ fn parse_request_timeout(env: &impl Env) -> Result<Duration, ConfigError> {
     }
 }
 
+/// `ALLOWED_HOSTS`: comma-separated host names (no scheme, no port), `.example.com` for a domain
+/// and its subdomains, or `*` for any. Unset: the host of `LEPTOS_SITE_ADDR`, `localhost` and
+/// `127.0.0.1`.
+fn parse_allowed_hosts(env: &impl Env, site_addr: SocketAddr) -> Result<AllowedHosts, ConfigError> {
+    const NAME: &str = "ALLOWED_HOSTS";
+    let Some(raw) = env.get(NAME) else {
+        let mut names = vec![site_addr.ip().to_string(), "localhost".into(), "127.0.0.1".into()];
+        names.dedup();
+        return Ok(AllowedHosts::Only { names, configured: false });
+    };
+    let items: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if items == ["*"] {
+        return Ok(AllowedHosts::Any);
+    }
+    let expected = "expected host names without scheme or port, comma-separated (e.g. app.example.com,.example.org), or * for any";
+    if items.is_empty() {
+        return Err(invalid(NAME, &raw, expected));
+    }
+    let mut names = Vec::with_capacity(items.len());
+    for item in items {
+        if item == "*" {
+            return Err(invalid(NAME, &raw, "* allows any host and cannot be combined with names"));
+        }
+        let (dot, rest) = match item.strip_prefix('.') {
+            Some(rest) => (".", rest),
+            None => ("", item),
+        };
+        // An IPv6 address may come with or without brackets; anything else must carry no port.
+        let bare = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(rest);
+        let name = if bare.parse::<std::net::Ipv6Addr>().is_ok() {
+            Some(bare.to_ascii_lowercase())
+        } else if bare.contains([':', '/']) {
+            None
+        } else {
+            host_name(bare)
+        };
+        match name {
+            Some(name) => names.push(format!("{dot}{name}")),
+            None => return Err(invalid(NAME, item, expected)),
+        }
+    }
+    Ok(AllowedHosts::Only { names, configured: true })
+}
+
+/// `FILE_MODE_UMASK`: octal, like a shell's `umask` (default `077`). It may take permissions
+/// from the group and others, never from the owner: the server must read and write its own files.
+fn parse_umask(env: &impl Env) -> Result<u32, ConfigError> {
+    const NAME: &str = "FILE_MODE_UMASK";
+    let Some(raw) = env.get(NAME) else { return Ok(0o077) };
+    let digits = raw.trim();
+    let value = (!digits.is_empty() && digits.len() <= 4 && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+        .then(|| u32::from_str_radix(digits, 8).ok())
+        .flatten()
+        .filter(|v| *v <= 0o777)
+        .ok_or_else(|| invalid(NAME, &raw, "expected an octal umask from 000 to 077, e.g. 077 or 027"))?;
+    if value & 0o700 != 0 {
+        return Err(invalid(
+            NAME,
+            &raw,
+            "must leave the owner's permissions alone (the server reads and writes its own files): from 000 to 077, e.g. 027",
+        ));
+    }
+    Ok(value)
+}
+
 fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError { name, value: value.to_string(), reason: reason.into() }
 }
@@ -384,6 +528,51 @@ mod tests {
             ("REQUEST_TIMEOUT_SECS", "3601", "from 1 to 3600"),
             ("REQUEST_TIMEOUT_SECS", "30s", "whole number of seconds"),
             ("REQUEST_TIMEOUT_SECS", "1.5", "whole number of seconds"),
+        ]);
+    }
+
+    #[test]
+    fn allowed_hosts() {
+        let default = Settings::from_source(&[("LEPTOS_SITE_ADDR", "10.1.2.3:8000")]).unwrap().allowed_hosts;
+        assert!(!default.is_configured());
+        for host in ["10.1.2.3:8000", "localhost:3000", "LOCALHOST", "127.0.0.1", "localhost."] {
+            assert!(default.allows(host), "{host}");
+        }
+        for host in ["evil.example", "10.1.2.4", "127.0.0.2", "localhost.evil.example", "", "a b", "x:y:z", "[::1"] {
+            assert!(!default.allows(host), "{host}");
+        }
+        let s = Settings::from_source(&[("ALLOWED_HOSTS", " App.Example.com, .example.org ,[::1], 192.0.2.7 ")]).unwrap();
+        let hosts = s.allowed_hosts;
+        assert!(hosts.is_configured());
+        for host in ["app.example.com", "app.example.com:443", "example.org", "www.example.org", "[::1]:3000", "192.0.2.7"] {
+            assert!(hosts.allows(host), "{host}");
+        }
+        for host in ["example.com", "badexample.org", "localhost", "127.0.0.1", "[::2]"] {
+            assert!(!hosts.allows(host), "{host}");
+        }
+        let any = Settings::from_source(&[("ALLOWED_HOSTS", "*")]).unwrap().allowed_hosts;
+        assert!(any.allows("anything.example") && any.is_configured());
+        assert!(!any.allows("not a host"), "a Host that is no name at all is refused even with *");
+        assert_each_refused(&[
+            ("ALLOWED_HOSTS", ",", "host names"),
+            ("ALLOWED_HOSTS", "https://app.example.com", "without scheme or port"),
+            ("ALLOWED_HOSTS", "app.example.com:443", "without scheme or port"),
+            ("ALLOWED_HOSTS", "*, app.example.com", "cannot be combined"),
+            ("ALLOWED_HOSTS", "app example.com", "host names"),
+        ]);
+    }
+
+    #[test]
+    fn file_mode_umask() {
+        assert_eq!(Settings::from_source(&[]).unwrap().file_mode_umask, 0o077);
+        assert_eq!(Settings::from_source(&[("FILE_MODE_UMASK", "027")]).unwrap().file_mode_umask, 0o027);
+        assert_eq!(Settings::from_source(&[("FILE_MODE_UMASK", "0002")]).unwrap().file_mode_umask, 0o002);
+        assert_each_refused(&[
+            ("FILE_MODE_UMASK", "0777", "owner"),
+            ("FILE_MODE_UMASK", "200", "owner"),
+            ("FILE_MODE_UMASK", "088", "octal"),
+            ("FILE_MODE_UMASK", "u=rwx", "octal"),
+            ("FILE_MODE_UMASK", "07777", "octal"),
         ]);
     }
 

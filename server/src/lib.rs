@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod housekeeping;
 pub mod http;
 pub mod shutdown;

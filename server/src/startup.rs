@@ -39,6 +39,9 @@ impl Application {
     /// Opens the machinery (creating folders, migrating both databases) and binds the address.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         tracing::info!(sqlite = engine::db::sqlite_version(), "starting SmallStack");
+        crate::files::apply_umask(settings.file_mode_umask);
+        crate::files::warn_if_too_open(&settings);
+        warn_if_reachable_by_any_name(&settings);
         let webhook = settings.backup_webhook_url.clone().map(Webhook::new).transpose()?;
         let engine = engine::Engine::open(settings.engine_config(webhook.as_ref().map(Webhook::notifier))).await?;
         engine.app_db.checkpoint_in_background().await?;
@@ -157,12 +160,30 @@ async fn spawn_scheduler(state: &AppState) -> (tokio::sync::watch::Sender<bool>,
     (stop, task)
 }
 
-/// While there is no active staff account, every start logs the one-time link that creates it.
+/// Listening on an address other machines reach, with the default `ALLOWED_HOSTS`, the server
+/// answers only to `localhost` and its own address: say so, since that is rarely what is meant.
+fn warn_if_reachable_by_any_name(settings: &Settings) {
+    if !settings.site_addr.ip().is_loopback() && !settings.allowed_hosts.is_configured() {
+        tracing::warn!(
+            "LEPTOS_SITE_ADDR={} is reachable from other machines but ALLOWED_HOSTS is not set: requests are answered \
+             only for {} (others get 400); set ALLOWED_HOSTS to the names your users type, e.g. \
+             ALLOWED_HOSTS=app.example.com (or * behind a proxy that checks the host)",
+            settings.site_addr,
+            settings.allowed_hosts.names().collect::<Vec<_>>().join(", ")
+        );
+    }
+}
+
+/// While there is no active staff account, each start makes sure a setup link exists (a new one
+/// when the last has expired) and says how to get it. The link itself never goes to the log: logs
+/// are copied to places (collectors, support tickets) where a working credential must not be.
 async fn announce_setup_link(state: &AppState) -> anyhow::Result<()> {
-    if state.engine.accounts.active_staff_count().await? == 0 {
-        let token = state.engine.setup_tokens.get_or_create().await?;
-        let addr = state.settings.site_addr;
-        tracing::warn!("no staff account yet: create the first one at http://{addr}/setup?token={token}");
+    if let Some(link) = state.engine.setup_tokens.issue(chrono::Utc::now()).await? {
+        tracing::warn!(
+            valid_until = %link.expires_at.format("%Y-%m-%d %H:%M UTC"),
+            "no staff account exists yet: `smallstack user setup-link` prints the one-time link that creates the \
+             first one (or create one with `smallstack user create --staff`)"
+        );
     }
     Ok(())
 }

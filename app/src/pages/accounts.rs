@@ -2,13 +2,14 @@
 //! login or logout the page is loaded afresh so the server renders the new session (and theme).
 
 use crate::{
-    boot::{safe_next, use_boot},
+    boot::{PageData, load_page_data, use_boot},
     client,
     pages::Protected,
 };
 use contract::{
     accounts::{
-        LoginRequest, PasswordChangeRequest, ProfileUpdateRequest, SetupRequest, SignupRequest, UserResponse, UserView,
+        LoginRequest, PasswordChangeRequest, ProfileUpdateRequest, SetupLinkStatus, SetupRequest, SignupRequest,
+        UserResponse, UserView,
     },
     paths,
 };
@@ -77,7 +78,7 @@ pub fn LoginPage() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let body = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
-        form.post_then_go(paths::LOGIN, body, safe_next(query.read_untracked().get("next")));
+        form.post_then_go(paths::LOGIN, body, paths::safe_next(query.read_untracked().get("next").as_deref()));
     };
 
     view! {
@@ -165,6 +166,26 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
+    // The server said what the link is worth: a link that cannot work shows why, not the form.
+    let status = match load_page_data().as_deref() {
+        Some(PageData::SetupLink(status)) => *status,
+        _ => SetupLinkStatus::Invalid,
+    };
+    view! {
+        <Title text="Set up" />
+        <section class="card form">
+            <h1>"Create the first staff account"</h1>
+            {if status == SetupLinkStatus::Valid {
+                view! { <SetupForm /> }.into_any()
+            } else {
+                view! { <p class="alert warning" role="alert" data-testid="setup-link-status">{status.message()}</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SetupForm() -> impl IntoView {
     let query = use_query_map();
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -183,10 +204,7 @@ pub fn SetupPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Set up" />
-        <section class="card form">
-            <h1>"Create the first staff account"</h1>
-            <p class="muted">"This one-time link was printed in the server's log. It stops working once the account exists."</p>
+            <p class="muted">"This one-time link (from `smallstack user setup-link`) stops working once a staff account exists, and after 24 hours."</p>
             <ErrorMessage error=form.error />
             <form on:submit=submit>
                 <div class="field">
@@ -205,7 +223,6 @@ pub fn SetupPage() -> impl IntoView {
                     <button type="submit" disabled=form.disabled()>"Create staff account"</button>
                 </div>
             </form>
-        </section>
     }
 }
 

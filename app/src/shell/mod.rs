@@ -1,5 +1,6 @@
 //! The HTML document, the application root with its routes, and the page frame around every page.
 
+pub mod csp;
 mod nav;
 mod routes;
 
@@ -72,6 +73,8 @@ fn first_paint_theme(boot: &Boot) -> ThemeChoice {
 /// The whole HTML document, rendered on the server only. The theme's attributes are on `<html>`
 /// from the first byte, so the first paint is right on every device, with no script.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::set_on_response();
     let boot = load_boot();
     let boot_json = boot.to_script_json();
     let page_json = load_page_data().map(|page| page.to_script_json());

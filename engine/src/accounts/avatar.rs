@@ -1,13 +1,18 @@
 //! Avatar images: recognised by their bytes (never by name or the client's content type), checked
-//! to be whole, and stored under a name the server picks.
+//! to be whole, their declared dimensions read from the header (PNG IHDR, JPEG SOFn, WebP
+//! VP8/VP8L/VP8X) and kept within [`AVATAR_MAX_SIDE`], and stored under a name the server picks.
 //!
 //! Why not decode with the `image` crate: decoding a 5 MB picture only to validate it costs far
 //! more CPU and compile time than walking the container structure, which is what catches renamed
-//! and truncated files. Browsers decode the image when they show it.
+//! and truncated files; and the dimensions a browser will allocate for are the ones the header
+//! declares (a small file can declare 2³¹×2³¹ pixels). Browsers decode the image when they show it.
 
 use std::path::{Path, PathBuf};
 
 pub const AVATAR_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The largest width and height an avatar may declare: plenty for a picture shown at 72 px, and
+/// 4096×4096×4 bytes (64 MiB) is as much as a browser should be asked to decode for one.
+pub const AVATAR_MAX_SIDE: u32 = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
@@ -33,6 +38,14 @@ impl ImageKind {
         }
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            ImageKind::Png => "PNG",
+            ImageKind::Jpeg => "JPEG",
+            ImageKind::Webp => "WebP",
+        }
+    }
+
     pub fn from_extension(ext: &str) -> Option<Self> {
         match ext {
             "png" => Some(ImageKind::Png),
@@ -53,6 +66,8 @@ pub enum AvatarError {
     NotAnImage,
     #[error("the {0} image is damaged or cut short")]
     Damaged(&'static str),
+    #[error("the image is {width}×{height} pixels; an avatar may be at most {AVATAR_MAX_SIDE}×{AVATAR_MAX_SIDE}")]
+    TooManyPixels { width: u32, height: u32 },
     #[error("cannot store the avatar: {0}")]
     Io(String),
 }
@@ -65,22 +80,109 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageKind, AvatarError> {
     if bytes.len() > AVATAR_MAX_BYTES {
         return Err(AvatarError::TooLarge);
     }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+    let (kind, (width, height)) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         check_png(bytes)?;
-        Ok(ImageKind::Png)
+        (ImageKind::Png, png_size(bytes)?)
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         if bytes.len() < 4 || !bytes.ends_with(&[0xFF, 0xD9]) {
             return Err(AvatarError::Damaged("JPEG"));
         }
-        Ok(ImageKind::Jpeg)
+        (ImageKind::Jpeg, jpeg_size(bytes)?)
     } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         let declared = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
         if declared + 8 != bytes.len() || bytes.len() < 20 {
             return Err(AvatarError::Damaged("WebP"));
         }
-        Ok(ImageKind::Webp)
+        (ImageKind::Webp, webp_size(bytes)?)
     } else {
-        Err(AvatarError::NotAnImage)
+        return Err(AvatarError::NotAnImage);
+    };
+    if width == 0 || height == 0 {
+        return Err(AvatarError::Damaged(kind.name()));
+    }
+    if width > AVATAR_MAX_SIDE || height > AVATAR_MAX_SIDE {
+        return Err(AvatarError::TooManyPixels { width, height });
+    }
+    Ok(kind)
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?)))
+}
+
+fn le24(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at + 3)?;
+    Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
+}
+
+/// Width and height from IHDR, the first chunk ([`check_png`] made sure it is there).
+fn png_size(bytes: &[u8]) -> Result<(u32, u32), AvatarError> {
+    let field = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    field(16).zip(field(20)).ok_or(AvatarError::Damaged("PNG"))
+}
+
+/// Width and height from the first start-of-frame segment (SOF0–SOF15 but DHT, JPG and DAC),
+/// walking the segments from the start; a JPEG without one before its image data is damaged.
+fn jpeg_size(bytes: &[u8]) -> Result<(u32, u32), AvatarError> {
+    let damaged = AvatarError::Damaged("JPEG");
+    let mut pos = 2;
+    loop {
+        // Markers may be preceded by fill bytes 0xFF.
+        while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else { return Err(damaged) };
+        match marker {
+            // Markers without a length: TEM, RSTn.
+            0x01 | 0xD0..=0xD7 => pos += 2,
+            // Start of scan or end of image before any frame header.
+            0xDA | 0xD9 => return Err(damaged),
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                let height = be16(bytes, pos + 5).ok_or(AvatarError::Damaged("JPEG"))?;
+                let width = be16(bytes, pos + 7).ok_or(AvatarError::Damaged("JPEG"))?;
+                return Ok((width, height));
+            }
+            _ => {
+                let length = be16(bytes, pos + 2).ok_or(AvatarError::Damaged("JPEG"))? as usize;
+                if length < 2 {
+                    return Err(damaged);
+                }
+                pos += 2 + length;
+            }
+        }
+    }
+}
+
+/// Width and height from the first chunk: `VP8 ` (lossy), `VP8L` (lossless) or `VP8X`
+/// (extended: the canvas size).
+fn webp_size(bytes: &[u8]) -> Result<(u32, u32), AvatarError> {
+    let damaged = || AvatarError::Damaged("WebP");
+    let chunk = bytes.get(12..16).ok_or_else(damaged)?;
+    let data = 20;
+    match chunk {
+        b"VP8 " => {
+            // A 3-byte frame tag, the start code 9d 01 2a, then 14-bit width and height.
+            if bytes.get(data + 3..data + 6) != Some(&[0x9d, 0x01, 0x2a]) {
+                return Err(damaged());
+            }
+            let field = |at: usize| bytes.get(at..at + 2).map(|b| u32::from(u16::from_le_bytes([b[0], b[1]]) & 0x3FFF));
+            field(data + 6).zip(field(data + 8)).ok_or_else(damaged)
+        }
+        b"VP8L" => {
+            // The signature 0x2f, then width − 1 and height − 1 in 14 bits each.
+            if bytes.get(data) != Some(&0x2f) {
+                return Err(damaged());
+            }
+            let b = bytes.get(data + 1..data + 5).ok_or_else(damaged)?;
+            let bits = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            Ok(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+        }
+        b"VP8X" => {
+            let width = le24(bytes, data + 4).ok_or_else(damaged)? + 1;
+            let height = le24(bytes, data + 7).ok_or_else(damaged)? + 1;
+            Ok((width, height))
+        }
+        _ => Err(damaged()),
     }
 }
 
@@ -161,11 +263,20 @@ mod tests {
     #[test]
     fn recognises_images_by_their_bytes() {
         assert_eq!(sniff(&tiny_png()), Ok(ImageKind::Png));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 0xFF, 0xD9]), Ok(ImageKind::Jpeg));
+        // An APP0 segment, then a baseline frame header of 640×480.
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2, 0xFF, 0xC0, 0, 11, 8, 0x01, 0xE0, 0x02, 0x80, 1, 1, 0x11, 0, 0xFF, 0xD9,
+        ];
+        assert_eq!(sniff(&jpeg), Ok(ImageKind::Jpeg));
+        assert_eq!(jpeg_size(&jpeg), Ok((640, 480)));
+        // A lossless WebP of 100×50: width − 1 and height − 1 in 14 bits each.
+        let bits: u32 = 99 | (49 << 14);
         let mut webp = b"RIFF".to_vec();
-        webp.extend_from_slice(&(12u32).to_le_bytes());
-        webp.extend_from_slice(b"WEBPVP8L\0\0\0\0");
+        webp.extend_from_slice(&(17u32).to_le_bytes());
+        webp.extend_from_slice(b"WEBPVP8L\x05\0\0\0\x2f");
+        webp.extend_from_slice(&bits.to_le_bytes());
         assert_eq!(sniff(&webp), Ok(ImageKind::Webp));
+        assert_eq!(webp_size(&webp), Ok((100, 50)));
     }
 
     #[test]
@@ -179,6 +290,22 @@ mod tests {
         let mut big = tiny_png();
         big.resize(AVATAR_MAX_BYTES + 1, 0);
         assert_eq!(sniff(&big), Err(AvatarError::TooLarge));
+        // A JPEG whose image data starts before any frame header.
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9]), Err(AvatarError::Damaged("JPEG")));
+    }
+
+    #[test]
+    fn declared_dimensions_are_limited() {
+        let mut png = tiny_png();
+        png[16..20].copy_from_slice(&(1u32 << 31).to_be_bytes());
+        assert_eq!(sniff(&png), Err(AvatarError::TooManyPixels { width: 1 << 31, height: 1 }));
+        png[16..20].copy_from_slice(&4096u32.to_be_bytes());
+        png[20..24].copy_from_slice(&4096u32.to_be_bytes());
+        assert_eq!(sniff(&png), Ok(ImageKind::Png));
+        png[20..24].copy_from_slice(&0u32.to_be_bytes());
+        assert_eq!(sniff(&png), Err(AvatarError::Damaged("PNG")));
+        let message = AvatarError::TooManyPixels { width: 5000, height: 10 }.to_string();
+        assert!(message.contains("5000×10") && message.contains("4096×4096"), "{message}");
     }
 
     #[test]

@@ -2,14 +2,15 @@
 
 pub mod avatar;
 mod lockout;
+mod login;
 mod password;
 mod setup;
 mod store;
 mod validate;
 
-pub use lockout::{LOCKOUT_THRESHOLD, LOCKOUT_WINDOW, Lockout, LockoutStatus};
+pub use lockout::{ACCOUNT_LIMIT, ADDRESS_LIMIT, LOCKOUT_WINDOW, LockScope, Lockout, Reservation, account_key};
 pub use password::{hash_password, verify_password};
-pub use setup::SetupTokens;
+pub use setup::{SETUP_LINK_LIFETIME, SetupLink, SetupTokens};
 pub use store::{Accounts, NewUser, ProfileUpdate, session_auth_hash};
 pub use validate::{DisplayName, Email, Password, Username};
 
@@ -29,8 +30,14 @@ pub enum AccountError {
     InvalidCredentials,
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    /// The account or the client address has reached its limit of wrong passwords; nothing
+    /// was checked.
     #[error("too many failed logins; try again in {retry_after_secs} seconds")]
-    Locked { retry_after_secs: u64 },
+    Locked { scope: LockScope, retry_after_secs: u64 },
+    /// A password change whose current password was wrong once too often: the caller ends the
+    /// session.
+    #[error("the current password was wrong too many times; this session has been signed out")]
+    GuessesExhausted,
     #[error(transparent)]
     Db(#[from] DbError),
 }

@@ -129,18 +129,6 @@ impl Accounts {
         }
     }
 
-    /// Checks a login (username or email) and password; active users only. Takes as long when the
-    /// user does not exist as when the password is wrong.
-    pub async fn authenticate(&self, login: &str, password: &str) -> Result<user::Model, AccountError> {
-        let found = self.find_by_login(login).await?;
-        let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
-        let ok = password::verify_password(password, &hash).await;
-        match found {
-            Some(user) if ok && user.is_active => Ok(user),
-            _ => Err(AccountError::InvalidCredentials),
-        }
-    }
-
     pub async fn record_login(&self, id: i64) -> Result<(), AccountError> {
         let w = self.db.writer().await?;
         user::Entity::update_many()
@@ -175,15 +163,6 @@ impl Accounts {
             model.email = Set(email.as_str().to_string());
         }
         model.update(w.conn()).await.map_err(unique_violation)
-    }
-
-    /// Changes a password after checking the current one.
-    pub async fn change_password(&self, id: i64, current: &str, new: &Password) -> Result<user::Model, AccountError> {
-        let user = self.get(id).await?.ok_or(AccountError::NotFound)?;
-        if !password::verify_password(current, &user.password_hash).await {
-            return Err(AccountError::WrongCurrentPassword);
-        }
-        self.set_password(id, new).await
     }
 
     pub async fn set_password(&self, id: i64, new: &Password) -> Result<user::Model, AccountError> {

@@ -29,9 +29,10 @@ pub enum BackupError {
     #[error("the file is larger than the upload limit of {limit} bytes ({})", human_bytes(*.limit))]
     TooLarge { limit: u64 },
     /// `BACKUP_DIR`'s filesystem lacks room for the copy (HTTP 500/507; the record says failed).
+    /// The message names the folder by its role, not its path (staff see it).
     #[error(
-        "not enough free space in {}: this needs {needed} bytes ({}), {what}, but only {available} bytes ({}) are available",
-        dir.display(), human_bytes(*.needed), human_bytes(*.available)
+        "not enough free space in the backup folder: this needs {needed} bytes ({}), {what}, but only {available} bytes ({}) are available",
+        human_bytes(*.needed), human_bytes(*.available)
     )]
     NoSpace { dir: PathBuf, needed: u64, available: u64, what: String },
     /// A schedule that is not a five-field cron expression nor `off`; the parser's reason
@@ -56,6 +57,69 @@ pub enum BackupError {
     Db(#[from] DbError),
 }
 
+/// An underlying error said in words a person can act on, without paths or library codes.
+pub(crate) trait InWords: std::fmt::Display {
+    fn in_words(&self) -> String;
+}
+
+impl InWords for std::io::Error {
+    fn in_words(&self) -> String {
+        use std::io::ErrorKind as K;
+        match self.kind() {
+            K::NotFound => "it does not exist",
+            K::PermissionDenied => "permission denied (check who owns the data folders and their modes)",
+            K::AlreadyExists => "it exists already",
+            K::StorageFull => "the disk is full",
+            K::QuotaExceeded => "the disk quota is used up",
+            K::ReadOnlyFilesystem => "the file system is read-only",
+            K::FileTooLarge => "the file is larger than the file system or a file-size limit allows",
+            K::UnexpectedEof => "the file ended early",
+            K::IsADirectory => "a folder is in the way",
+            K::NotADirectory => "a file is in the way of a folder",
+            K::OutOfMemory => "the server ran out of memory",
+            _ => "an input/output error",
+        }
+        .to_string()
+    }
+}
+
+impl InWords for rusqlite::Error {
+    fn in_words(&self) -> String {
+        super::sqlite::in_words(self).to_string()
+    }
+}
+
+impl InWords for std::fs::TryLockError {
+    fn in_words(&self) -> String {
+        match self {
+            std::fs::TryLockError::Error(e) => e.in_words(),
+            std::fs::TryLockError::WouldBlock => "another process holds it".into(),
+        }
+    }
+}
+
+impl InWords for DbError {
+    fn in_words(&self) -> String {
+        match self {
+            DbError::WritesHeld => self.to_string(),
+            DbError::TooOld(_) => "this SQLite library is too old".into(),
+            DbError::Unusable { .. } | DbError::Sql(_) => "the database could not do it".into(),
+        }
+    }
+}
+
+impl InWords for sqlx::Error {
+    fn in_words(&self) -> String {
+        "the database could not do it".into()
+    }
+}
+
+impl InWords for std::num::ParseIntError {
+    fn in_words(&self) -> String {
+        "SQLite answered something unexpected".into()
+    }
+}
+
 fn holder_text(pid: Option<u32>) -> String {
     match pid {
         Some(pid) => format!(" (process {pid})"),
@@ -74,8 +138,11 @@ impl BackupError {
         BackupError::Invalid { reason: reason.into() }
     }
 
-    pub(crate) fn failed(context: &str, e: impl std::fmt::Display) -> Self {
-        BackupError::Failed(format!("{context}: {e}"))
+    /// The operation failed at `context` because of `e`: staff read the context and what `e`
+    /// means in words; `e` itself (paths, library codes) goes to the log, for the operator.
+    pub(crate) fn failed(context: &str, e: impl InWords) -> Self {
+        tracing::warn!(error = %e, "{context}");
+        BackupError::Failed(format!("{context}: {}", e.in_words()))
     }
 
     /// True for mistakes in what a client asked for (bad file, bad name, busy): these are not

@@ -27,7 +27,7 @@ pub struct BackupLock {
 }
 
 pub(crate) fn take_lock(dir: &Path) -> Result<BackupLock, BackupError> {
-    std::fs::create_dir_all(dir).map_err(|e| BackupError::failed(&format!("cannot create {}", dir.display()), e))?;
+    std::fs::create_dir_all(dir).map_err(|e| BackupError::failed("cannot create the backup folder", e))?;
     let path = dir.join(LOCK_FILE);
     let mut file = OpenOptions::new()
         .read(true)
@@ -35,7 +35,7 @@ pub(crate) fn take_lock(dir: &Path) -> Result<BackupLock, BackupError> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| BackupError::failed(&format!("cannot open {}", path.display()), e))?;
+        .map_err(|e| BackupError::failed("cannot open the backup lock file", e))?;
     match file.try_lock() {
         Ok(()) => {
             // Who holds it, for the message the next caller gets. Best effort: the lock itself is
@@ -48,7 +48,7 @@ pub(crate) fn take_lock(dir: &Path) -> Result<BackupLock, BackupError> {
             let pid = file.read_to_string(&mut text).ok().and_then(|_| text.trim().parse().ok());
             Err(BackupError::AlreadyRunning { pid })
         }
-        Err(TryLockError::Error(e)) => Err(BackupError::failed(&format!("cannot lock {}", path.display()), e)),
+        Err(TryLockError::Error(e)) => Err(BackupError::failed("cannot lock the backup lock file", e)),
     }
 }
 
@@ -113,7 +113,7 @@ pub(crate) fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
 pub(crate) fn check_space(dir: &Path, bytes: u64, what: impl FnOnce() -> String) -> Result<(), BackupError> {
     let needed = bytes.saturating_add(bytes / 10);
     let available = fs4::available_space(dir)
-        .map_err(|e| BackupError::failed(&format!("cannot read the free space of {}", dir.display()), e))?;
+        .map_err(|e| BackupError::failed("cannot read the free space of the backup folder", e))?;
     if available < needed {
         return Err(BackupError::NoSpace { dir: dir.to_path_buf(), needed, available, what: what() });
     }
@@ -137,7 +137,7 @@ pub(crate) fn describe_database_size(db: u64, wal: u64) -> String {
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), BackupError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| BackupError::failed(&format!("cannot sync the folder {}", dir.display()), e))
+        .map_err(|e| BackupError::failed("cannot sync the backup folder", e))
 }
 
 pub(crate) fn sync_file(path: &Path) -> Result<(), BackupError> {
@@ -145,7 +145,7 @@ pub(crate) fn sync_file(path: &Path) -> Result<(), BackupError> {
         .write(true)
         .open(path)
         .and_then(|f| f.sync_all())
-        .map_err(|e| BackupError::failed(&format!("cannot sync {}", path.display()), e))
+        .map_err(|e| BackupError::failed("cannot sync the new file to disk", e))
 }
 
 /// Gives the finished temporary file its final name: `db-…` for `at`, with the first free
@@ -166,7 +166,7 @@ pub(crate) fn publish(tmp: &Path, dir: &Path, at: DateTime<Utc>, first: u32) -> 
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => sequence += 1,
             Err(_) if !target.exists() => {
                 std::fs::rename(tmp, &target)
-                    .map_err(|e| BackupError::failed(&format!("cannot rename to {}", target.display()), e))?;
+                    .map_err(|e| BackupError::failed(&format!("cannot give the backup its name {}", name.as_str()), e))?;
                 sync_dir(dir)?;
                 return Ok(name);
             }
@@ -180,7 +180,7 @@ pub(crate) fn publish(tmp: &Path, dir: &Path, at: DateTime<Utc>, first: u32) -> 
 
 /// Hex SHA-256 of a file, reporting bytes hashed.
 pub(crate) fn sha256_file(path: &Path, cancel: &AtomicBool, reporter: &Reporter) -> Result<String, BackupError> {
-    let mut file = File::open(path).map_err(|e| BackupError::failed(&format!("cannot read {}", path.display()), e))?;
+    let mut file = File::open(path).map_err(|e| BackupError::failed("cannot read the file to checksum it", e))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -190,7 +190,7 @@ pub(crate) fn sha256_file(path: &Path, cancel: &AtomicBool, reporter: &Reporter)
         if cancel.load(Ordering::Relaxed) {
             return Err(BackupError::ShuttingDown);
         }
-        let n = file.read(&mut buf).map_err(|e| BackupError::failed(&format!("cannot read {}", path.display()), e))?;
+        let n = file.read(&mut buf).map_err(|e| BackupError::failed("cannot read the file to checksum it", e))?;
         if n == 0 {
             break;
         }

@@ -114,7 +114,11 @@ impl BackupEngine {
     async fn restore_locked(&self, source: RestoreSource, reporter: &Reporter) -> Result<RestoreOutcome, BackupError> {
         let started = Instant::now();
         let (path, record) = self.resolve_source(source).await?;
-        let label = path.display().to_string();
+        // Staff see a catalogued backup by its name; a file given on the command line by its path.
+        let label = match &record {
+            Some(record) => record.filename.clone(),
+            None => path.display().to_string(),
+        };
         if !path.exists() {
             return Err(BackupError::invalid(format!("{label}: no such file")));
         }
@@ -122,9 +126,7 @@ impl BackupEngine {
         match crate::db::read_header(&path) {
             Ok(_) => {}
             Err(crate::db::HeaderError::Empty) => return Err(BackupError::invalid(format!("{label}: is empty"))),
-            Err(crate::db::HeaderError::Io(e)) => {
-                return Err(BackupError::invalid(format!("{label}: cannot be read: {e}")));
-            }
+            Err(crate::db::HeaderError::Io(_)) => return Err(BackupError::invalid(format!("{label}: cannot be read"))),
             Err(e) => return Err(BackupError::invalid(format!("{label}: {e}"))),
         }
         let live = self.inner.app_db.path().to_path_buf();
@@ -188,12 +190,17 @@ impl BackupEngine {
         reporter: &Reporter,
     ) -> Result<(BackupRecord, FileCheck, bool), BackupError> {
         let validating = reporter.nested(Phase::Validate);
-        let (src, dst, cancel, r) =
-            (source.to_path_buf(), staged.to_path_buf(), self.inner.stopping.clone(), validating.clone());
-        blocking(move || sqlite::copy_file(&src, &dst, &cancel, &r)).await?;
+        let (src, shown, dst, cancel, r) = (
+            source.to_path_buf(),
+            label.to_string(),
+            staged.to_path_buf(),
+            self.inner.stopping.clone(),
+            validating.clone(),
+        );
+        blocking(move || sqlite::copy_file(&src, &shown, &dst, &cancel, &r)).await?;
         let (dst, shown, cancel, r) =
             (staged.to_path_buf(), label.to_string(), self.inner.stopping.clone(), validating.clone());
-        let check = blocking(move || sqlite::validate(&dst, &shown, &cancel, &r)).await?;
+        let check = blocking(move || sqlite::validate(&dst, &shown, sqlite::Purpose::Source, &cancel, &r)).await?;
         if let Some(expected) = expected_sha.filter(|e| *e != check.sha256) {
             return Err(BackupError::invalid(format!(
                 "{label}: its SHA-256 {} differs from the one recorded when it was made ({expected}): the file has changed",

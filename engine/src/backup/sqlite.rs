@@ -2,10 +2,10 @@
 //! file, preparing a restore's staging copy, and the copy into the live database through the
 //! writer connection.
 
-use super::{BackupError, Phase, Reporter, Unit, files};
+use super::{BackupError, Phase, Reporter, Unit, error::InWords, files};
 use crate::{
     DbKind,
-    db::{HeaderError, read_header},
+    db::{HeaderError, read_header, schema},
     migrations::{self, MIGRATIONS_TABLE},
 };
 use rusqlite::{
@@ -152,11 +152,13 @@ fn step_to_done(
 fn describe_copy_error(e: rusqlite::Error) -> BackupError {
     match e.sqlite_error() {
         Some(err) if err.code == rusqlite::ErrorCode::DiskFull => {
-            BackupError::Failed(format!("the copy failed: the disk is full ({e})"))
+            tracing::warn!(error = %e, "the copy failed");
+            BackupError::Failed("the copy failed: the disk is full".into())
         }
-        Some(err) if err.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE => BackupError::Failed(format!(
-            "the copy failed: writing failed ({e}; a full disk or a file-size limit gives this)"
-        )),
+        Some(err) if err.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE => {
+            tracing::warn!(error = %e, "the copy failed");
+            BackupError::Failed("the copy failed: writing failed (a full disk or a file-size limit gives this)".into())
+        }
         _ => BackupError::failed("the copy failed", e),
     }
 }
@@ -164,7 +166,7 @@ fn describe_copy_error(e: rusqlite::Error) -> BackupError {
 /// A `file:` URI that opens `path` read-only and immutable: SQLite takes no locks and creates no
 /// -wal/-shm files beside it, whatever its header says.
 fn immutable_uri(path: &Path) -> Result<String, BackupError> {
-    let absolute = std::path::absolute(path).map_err(|e| BackupError::invalid(format!("{}: {e}", path.display())))?;
+    let absolute = std::path::absolute(path).map_err(|e| BackupError::failed("cannot find the file's full path", e))?;
     let mut uri = String::from("file:");
     for &b in absolute.as_os_str().as_encoded_bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
@@ -177,31 +179,65 @@ fn immutable_uri(path: &Path) -> Result<String, BackupError> {
     Ok(uri)
 }
 
-/// Checks that `path` is a SmallStack application database this binary can restore: a regular,
+/// What [`validate`] checks a file for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A copy this engine just made of the live database: whole, and of a version it knows.
+    OwnCopy,
+    /// A file from outside (an upload, a restore source, `backup verify`): also exactly the
+    /// schema its migrations make, so nothing foreign (a trigger that makes someone staff, a
+    /// view, a table with other columns) reaches the live database, and nothing is missing.
+    Source,
+}
+
+/// What a SQLite error means, in words a person can act on (the error itself goes to the log).
+pub(crate) fn in_words(e: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::NotADatabase) => "it is not a SQLite database, or it is encrypted",
+        Some(C::DatabaseCorrupt) => "it is damaged",
+        Some(C::CannotOpen) => "it cannot be opened",
+        Some(C::PermissionDenied) => "permission to read it was denied",
+        Some(C::DiskFull) => "the disk is full",
+        Some(C::SystemIoFailure) => "reading it failed (an I/O error)",
+        Some(C::DatabaseBusy | C::DatabaseLocked) => "another process holds it locked",
+        Some(C::OutOfMemory) => "the server ran out of memory",
+        _ => "SQLite cannot read it",
+    }
+}
+
+/// Checks that `path` is a SmallStack application database this binary can take: a regular,
 /// non-empty file with a valid SQLite header, `PRAGMA integrity_check` ok, the migrations table
-/// present and no migration this binary does not know. Never writes to it. Every error is
-/// [`BackupError::Invalid`] with the file and the problem named.
+/// present, no migration this binary does not know and, for a [`Purpose::Source`], exactly the
+/// schema of its migration version. Never writes to it. Every error is [`BackupError::Invalid`]
+/// naming the file by `label` and the problem in words (SQLite's own report goes to the log).
 ///
 /// `label` is how messages name the file (a restore validates a private staging copy but names
-/// the file the user gave).
+/// the file the user gave, by its name when it is a catalogued backup).
 pub(crate) fn validate(
     path: &Path,
     label: &str,
+    purpose: Purpose,
     cancel: &AtomicBool,
     reporter: &Reporter,
 ) -> Result<FileCheck, BackupError> {
     let started = Instant::now();
     let shown = label;
     let invalid = |problem: String| BackupError::invalid(format!("{shown}: {problem}"));
+    let unreadable = |what: &str, e: rusqlite::Error| {
+        tracing::warn!(file = shown, error = %e, "{what}");
+        invalid(format!("{what}: {}", in_words(&e)))
+    };
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => invalid("no such file".into()),
-        _ => invalid(format!("cannot be read: {e}")),
+        _ => invalid(format!("cannot be read: {}", e.in_words())),
     })?;
     if !meta.is_file() {
         return Err(invalid("is not a regular file".into()));
     }
     let (page_size, page_count) = read_header(path).map_err(|e| match e {
         HeaderError::Empty => invalid("is empty".into()),
+        HeaderError::Io(_) => invalid("cannot be read".into()),
         other => invalid(other.to_string()),
     })?;
     reporter.report(Phase::Verify, 0, 1, Unit::Steps);
@@ -210,15 +246,20 @@ pub(crate) fn validate(
         immutable_uri(path)?,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| invalid(format!("SQLite cannot open it: {e}")))?;
+    .map_err(|e| unreadable("cannot be opened", e))?;
     conn.execute_batch(&format!("PRAGMA mmap_size = {}", mmap_size(path)))
-        .map_err(|e| invalid(format!("SQLite cannot read it: {e}")))?;
+        .map_err(|e| unreadable("cannot be read", e))?;
     let problems: Vec<String> = conn
         .prepare("PRAGMA integrity_check(10)")
         .and_then(|mut stmt| stmt.query_map([], |r| r.get::<_, String>(0))?.collect())
-        .map_err(|e| invalid(format!("is damaged: {e}")))?;
+        .map_err(|e| unreadable("is damaged", e))?;
     if problems != ["ok"] {
-        return Err(invalid(format!("fails PRAGMA integrity_check: {}", problems.join("; "))));
+        tracing::warn!(file = shown, problems = %problems.join("; "), "integrity_check failed");
+        let count = if problems.len() >= 10 { "10 or more".to_string() } else { problems.len().to_string() };
+        return Err(invalid(format!(
+            "is damaged: SQLite's integrity check (PRAGMA integrity_check) found {count} problem{}",
+            if problems.len() == 1 { "" } else { "s" }
+        )));
     }
     let has_table: bool = conn
         .query_row(
@@ -226,7 +267,7 @@ pub(crate) fn validate(
             [MIGRATIONS_TABLE],
             |r| r.get(0),
         )
-        .map_err(|e| invalid(format!("cannot read its schema: {e}")))?;
+        .map_err(|e| unreadable("cannot read its schema", e))?;
     if !has_table {
         return Err(invalid(format!(
             "has no {MIGRATIONS_TABLE} table, so it is not a SmallStack database (another application's file?)"
@@ -235,8 +276,7 @@ pub(crate) fn validate(
     let applied: Vec<String> = conn
         .prepare(&format!("SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version"))
         .and_then(|mut stmt| stmt.query_map([], |r| r.get::<_, String>(0))?.collect())
-        .map_err(|e| invalid(format!("cannot read its {MIGRATIONS_TABLE} table: {e}")))?;
-    drop(conn);
+        .map_err(|e| unreadable(&format!("cannot read its {MIGRATIONS_TABLE} table"), e))?;
     let known = migrations::known(DbKind::Application);
     let unknown: Vec<&String> = applied.iter().filter(|m| !known.contains(m)).collect();
     if !unknown.is_empty() {
@@ -252,6 +292,10 @@ pub(crate) fn validate(
             list.join(", ")
         )));
     }
+    if purpose == Purpose::Source {
+        check_schema(&conn, &applied).map_err(invalid)?;
+    }
+    drop(conn);
     let pending = known.into_iter().filter(|m| !applied.contains(m)).collect();
     reporter.report(Phase::Verify, 1, 1, Unit::Steps);
     let sha256 = files::sha256_file(path, cancel, reporter)?;
@@ -267,23 +311,39 @@ pub(crate) fn validate(
     })
 }
 
+/// The file's schema against the one its migrations make: the differences, named.
+fn check_schema(conn: &Connection, applied: &[String]) -> Result<(), String> {
+    let version = schema::version_of(DbKind::Application, applied)?;
+    let expected = schema::reference(DbKind::Application, version)?;
+    let found = schema::Schema::read(conn).map_err(|e| format!("cannot read its schema: {}", in_words(&e)))?;
+    let differences = schema::differences(&expected, &found);
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "its schema is not the one its migrations make, so it is refused: {}",
+        schema::describe(&differences, 10)
+    ))
+}
+
 /// Copies `source`'s bytes into the staging file `dest` (a plain copy: a backup file is an
-/// ordinary database), reporting bytes, then fsyncs it.
+/// ordinary database), reporting bytes, then fsyncs it. `label` names the source in errors.
 pub(crate) fn copy_file(
     source: &Path,
+    label: &str,
     dest: &Path,
     cancel: &AtomicBool,
     reporter: &Reporter,
 ) -> Result<u64, BackupError> {
     use std::io::{Read, Write};
     let mut input = std::fs::File::open(source)
-        .map_err(|e| BackupError::invalid(format!("{}: cannot be read: {e}", source.display())))?;
+        .map_err(|e| BackupError::invalid(format!("{label}: cannot be read: {}", e.in_words())))?;
     let total = input.metadata().map(|m| m.len()).unwrap_or(0);
     let mut output = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(dest)
-        .map_err(|e| BackupError::failed(&format!("cannot create {}", dest.display()), e))?;
+        .map_err(|e| BackupError::failed("cannot create the staging copy", e))?;
     let mut buf = vec![0u8; 1 << 20];
     let mut done = 0u64;
     reporter.report(Phase::Validate, 0, total, Unit::Bytes);
@@ -292,15 +352,15 @@ pub(crate) fn copy_file(
             return Err(BackupError::ShuttingDown);
         }
         let n =
-            input.read(&mut buf).map_err(|e| BackupError::failed(&format!("cannot read {}", source.display()), e))?;
+            input.read(&mut buf).map_err(|e| BackupError::invalid(format!("{label}: cannot be read: {}", e.in_words())))?;
         if n == 0 {
             break;
         }
-        output.write_all(&buf[..n]).map_err(|e| BackupError::failed(&format!("cannot write {}", dest.display()), e))?;
+        output.write_all(&buf[..n]).map_err(|e| BackupError::failed("cannot write the staging copy", e))?;
         done += n as u64;
         reporter.report(Phase::Validate, done, total, Unit::Bytes);
     }
-    output.sync_all().map_err(|e| BackupError::failed(&format!("cannot sync {}", dest.display()), e))?;
+    output.sync_all().map_err(|e| BackupError::failed("cannot sync the staging copy", e))?;
     Ok(done)
 }
 

@@ -34,7 +34,7 @@ impl BackupEngine {
         }
         let dir = self.inner.dir.clone();
         std::fs::create_dir_all(&dir)
-            .map_err(|e| BackupError::failed(&format!("cannot create {}", dir.display()), e))?;
+            .map_err(|e| BackupError::failed("cannot create the backup folder", e))?;
         if let Some(size) = declared {
             files::check_space(&dir, size, || format!("the upload {}", human_bytes(size)))?;
         }
@@ -70,7 +70,7 @@ impl BackupEngine {
             .write(true)
             .create_new(true)
             .open(tmp)
-            .map_err(|e| BackupError::failed(&format!("cannot create {}", tmp.display()), e))?;
+            .map_err(|e| BackupError::failed("cannot create the upload's temporary file", e))?;
         // The lock on the temporary file tells a clean-up in another process that it is in use.
         file.try_lock().map_err(|e| BackupError::failed("cannot lock the upload's temporary file", e))?;
         let _in_use =
@@ -95,7 +95,7 @@ impl BackupEngine {
             }
             out.write_all(&buf[..n])
                 .await
-                .map_err(|e| BackupError::failed(&format!("cannot write {}", tmp.display()), e))?;
+                .map_err(|e| BackupError::failed("cannot write the upload's temporary file", e))?;
             reporter.report(Phase::Receive, received, declared.unwrap_or(0), Unit::Bytes);
         }
         out.flush().await.map_err(|e| BackupError::failed("cannot write the upload", e))?;
@@ -104,7 +104,7 @@ impl BackupEngine {
         let copy_ms = elapsed_ms(started);
 
         let (path, cancel, r) = (tmp.to_path_buf(), self.inner.stopping.clone(), reporter.clone());
-        let check = blocking(move || sqlite::validate(&path, "the uploaded file", &cancel, &r)).await?;
+        let check = blocking(move || sqlite::validate(&path, "the uploaded file", sqlite::Purpose::Source, &cancel, &r)).await?;
         let at = Utc::now();
         let (_, sequence) = self.plan_name(at).await?;
         let (path, dir) = (tmp.to_path_buf(), self.inner.dir.clone());

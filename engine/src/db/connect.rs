@@ -42,7 +42,7 @@ pub const MIN_SQLITE_VERSION: (u32, u32, u32) = (3, 51, 3);
 pub const POOL_READERS: u32 = 8;
 
 /// Which of the two databases a [`super::Database`] is: they have separate migrations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DbKind {
     /// Users, themes, presets: what a restore brings back.
     Application,

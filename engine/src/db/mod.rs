@@ -3,6 +3,7 @@
 
 mod connect;
 mod header;
+pub mod schema;
 mod writer;
 
 pub use connect::{
@@ -188,6 +189,50 @@ impl Database {
     pub async fn ping(&self) -> Result<(), DbError> {
         self.reader().execute_unprepared("SELECT count(*) FROM sqlite_schema").await?;
         Ok(())
+    }
+
+    /// What this database lacks that the app needs, compared with the schema its applied
+    /// migrations make (empty when it is whole): missing tables or indexes, tables with other
+    /// columns. For `/health`: a database someone changed by hand, or one a restore could not
+    /// have brought in.
+    pub async fn missing_parts(&self) -> Result<Vec<String>, DbError> {
+        let backend = sea_orm::DbBackend::Sqlite;
+        let reader = self.reader();
+        let applied: Vec<String> = reader
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!("SELECT version FROM {}", crate::migrations::MIGRATIONS_TABLE),
+            ))
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+            .collect();
+        let version = match schema::version_of(self.inner.kind, &applied) {
+            Ok(version) => version,
+            Err(problem) => return Ok(vec![problem]),
+        };
+        let objects = reader.query_all_raw(Statement::from_string(backend, schema::OBJECTS_SQL)).await?;
+        let columns = reader.query_all_raw(Statement::from_string(backend, schema::COLUMNS_SQL)).await?;
+        let found = schema::Schema::from_rows(
+            objects.iter().filter_map(|r| {
+                Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?, r.try_get_by_index(2).ok()?))
+            }),
+            columns.iter().filter_map(|r| {
+                Some((
+                    r.try_get_by_index(0).ok()?,
+                    schema::Column {
+                        name: r.try_get_by_index(1).ok()?,
+                        declared_type: r.try_get_by_index(2).ok()?,
+                        not_null: r.try_get_by_index::<i64>(3).ok()? != 0,
+                        default: r.try_get_by_index(4).ok()?,
+                        primary_key: r.try_get_by_index(5).ok()?,
+                    },
+                ))
+            }),
+        );
+        let expected = schema::reference(self.inner.kind, version).map_err(DbErr::Custom)?;
+        Ok(schema::missing_parts(&expected, &found))
     }
 
     /// Reading the schema touches page 1 and the schema table: cheap, independent of the file's

@@ -4,12 +4,15 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 /// Migrations of the application database (what a backup holds and a restore brings back).
 pub struct AppMigrator;
 
+/// In the order they run; never edit one that was released: add a new one.
+pub(crate) const MIGRATIONS: &[SqlMigration] = &[
+    SqlMigration { name: "m20261125_000001_users", sql: USERS },
+    SqlMigration { name: "m20261125_000002_themes", sql: THEMES },
+];
+
 impl MigratorTrait for AppMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(SqlMigration { name: "m20261125_000001_users", sql: USERS }),
-            Box::new(SqlMigration { name: "m20261125_000002_themes", sql: THEMES }),
-        ]
+        MIGRATIONS.iter().map(|m| Box::new(*m) as Box<dyn MigrationTrait>).collect()
     }
 }
 

@@ -21,16 +21,23 @@ pub async fn apply(kind: DbKind, conn: &sea_orm::DatabaseConnection) -> Result<(
     }
 }
 
-/// The names of the migrations this binary knows, for each kind.
+/// The names of the migrations this binary knows, for each kind, in the order they run.
 pub fn known(kind: DbKind) -> Vec<String> {
+    sql_of(kind).iter().map(|(name, _)| name.to_string()).collect()
+}
+
+/// Each migration of `kind` with its SQL, in the order they run (the reference schema of a
+/// version is built from these: `db::schema`).
+pub fn sql_of(kind: DbKind) -> Vec<(&'static str, &'static str)> {
     let list = match kind {
-        DbKind::Application => AppMigrator::migrations(),
-        DbKind::System => SystemMigrator::migrations(),
+        DbKind::Application => app::MIGRATIONS,
+        DbKind::System => system::MIGRATIONS,
     };
-    list.iter().map(|m| m.name().to_string()).collect()
+    list.iter().map(|m| (m.name, m.sql)).collect()
 }
 
 /// One migration: a name and the SQL it runs.
+#[derive(Clone, Copy)]
 pub(crate) struct SqlMigration {
     pub name: &'static str,
     pub sql: &'static str,

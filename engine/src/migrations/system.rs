@@ -5,12 +5,16 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 /// settings. A restore of the application database never touches these.
 pub struct SystemMigrator;
 
+/// In the order they run; never edit one that was released: add a new one.
+pub(crate) const MIGRATIONS: &[SqlMigration] = &[
+    SqlMigration { name: "m20261125_000001_sessions", sql: SESSIONS },
+    SqlMigration { name: "m20261125_000002_backups", sql: BACKUPS },
+    SqlMigration { name: "m20261201_000003_login_attempts", sql: LOGIN_ATTEMPTS },
+];
+
 impl MigratorTrait for SystemMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(SqlMigration { name: "m20261125_000001_sessions", sql: SESSIONS }),
-            Box::new(SqlMigration { name: "m20261125_000002_backups", sql: BACKUPS }),
-        ]
+        MIGRATIONS.iter().map(|m| Box::new(*m) as Box<dyn MigrationTrait>).collect()
     }
 }
 
@@ -68,4 +72,19 @@ CREATE TABLE backup_events (
     detail    TEXT
 );
 CREATE INDEX backup_events_backup ON backup_events (backup_id, at);
+"#;
+
+/// Lockout counts each attempt as a row, reserved (`pending`) before the password is checked and
+/// settled after, per account and per client address (replaces the per-name-and-address
+/// counters of `login_failures`; their counts are short-lived and simply start again).
+const LOGIN_ATTEMPTS: &str = r#"
+DROP TABLE login_failures;
+CREATE TABLE login_attempts (
+    id      INTEGER PRIMARY KEY,
+    scope   TEXT    NOT NULL CHECK (scope IN ('account', 'address')),
+    key     TEXT    NOT NULL,
+    at      INTEGER NOT NULL,
+    outcome TEXT    NOT NULL CHECK (outcome IN ('pending', 'failed'))
+);
+CREATE INDEX login_attempts_key ON login_attempts (scope, key, at);
 "#;

@@ -44,6 +44,7 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env()?;
+    crate::files::apply_umask(settings.file_mode_umask);
     // Blocking threads (argon2id hashing: 19 MiB each) give their memory back when they exit;
     // tokio's default keeps an idle one for 10 s, which kept a burst of logins' memory as long.
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -28,6 +28,9 @@ pub enum UserCommand {
     SetPassword { username: String },
     /// Grant or revoke staff.
     SetStaff { username: String, value: Bool },
+    /// Print the one-time link that creates the first staff account (a new one when the last
+    /// has expired; valid 24 hours, and only while no staff account exists).
+    SetupLink,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -79,9 +82,40 @@ pub async fn run(cmd: UserCommand, settings: &Settings) -> anyhow::Result<ExitCo
             println!("{} is {}", user.username, if staff { "staff" } else { "not staff" });
             Ok(ExitCode::SUCCESS)
         }
+        UserCommand::SetupLink => match engine.setup_tokens.issue(chrono::Utc::now()).await? {
+            Some(link) => {
+                println!("{}/setup?token={}", site_url(settings), link.token);
+                println!(
+                    "valid until {}; it stops working once a staff account exists",
+                    link.expires_at.format("%Y-%m-%d %H:%M UTC")
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!(
+                    "a staff account exists already, so there is no setup link: log in, or create another with \
+                     `smallstack user create --staff`"
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        },
     };
     engine.close().await;
     result
+}
+
+/// Where users reach the site, as well as the settings tell: the first host name of
+/// `ALLOWED_HOSTS` (HTTPS when the session cookie is `Secure`), else the listening address
+/// (`localhost` for an unspecified one such as `0.0.0.0`).
+fn site_url(settings: &Settings) -> String {
+    let port = settings.site_addr.port();
+    let named = settings.allowed_hosts.names().find(|h| !crate::config::is_loopback_name(h));
+    match named {
+        Some(host) if settings.secure_cookies => format!("https://{host}"),
+        Some(host) => format!("http://{host}:{port}"),
+        None if settings.site_addr.ip().is_unspecified() => format!("http://localhost:{port}"),
+        None => format!("http://{}", settings.site_addr),
+    }
 }
 
 async fn find(accounts: &Accounts, username: &str) -> anyhow::Result<engine::entities::user::Model> {

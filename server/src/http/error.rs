@@ -17,6 +17,9 @@ pub enum ApiError {
     Validation { field: String, message: String },
     #[error("authentication required")]
     Unauthorized,
+    /// The session was ended for a reason worth saying (401).
+    #[error("{0}")]
+    SignedOut(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{message}")]
@@ -49,7 +52,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::SignedOut(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -74,7 +77,7 @@ impl From<engine::DbError> for ApiError {
 
 impl From<engine::accounts::AccountError> for ApiError {
     fn from(e: engine::accounts::AccountError) -> Self {
-        use engine::accounts::AccountError as A;
+        use engine::accounts::{AccountError as A, LockScope};
         match e {
             A::Invalid { field, message } => ApiError::validation(field, message),
             A::Duplicate { field } => {
@@ -83,13 +86,22 @@ impl From<engine::accounts::AccountError> for ApiError {
             A::NotFound => ApiError::NotFound("no such user".into()),
             A::InvalidCredentials => ApiError::InvalidCredentials,
             A::WrongCurrentPassword => ApiError::validation("current_password", "the current password is wrong"),
-            A::Locked { retry_after_secs } => ApiError::TooManyRequests {
+            A::Locked { scope, retry_after_secs } => ApiError::TooManyRequests {
                 message: format!(
-                    "too many failed logins for this username from your address; try again in {}",
+                    "too many failed logins {}; try again in {}",
+                    match scope {
+                        LockScope::Account => "for this account",
+                        LockScope::Address => "from your address",
+                    },
                     human_duration(retry_after_secs)
                 ),
                 retry_after_secs,
             },
+            A::GuessesExhausted => ApiError::SignedOut(
+                "the current password was wrong too many times, so this session has been signed out; \
+                 log in again (logins to this account wait 15 minutes)"
+                    .into(),
+            ),
             A::Db(db) => db.into(),
         }
     }

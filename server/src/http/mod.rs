@@ -6,23 +6,28 @@
 //! 2. request log (`layers::trace`): a span with the id, method and path — never the query
 //!    string, headers or bodies — and one line per response with status and latency;
 //! 3. security headers on every response that has not set its own: `X-Content-Type-Options:
-//!    nosniff`, `Referrer-Policy: strict-origin-when-cross-origin`, `X-Frame-Options: DENY`;
-//! 4. request timeout (`REQUEST_TIMEOUT_SECS`): 503, JSON on `/api/`; backup, restore, upload,
+//!    nosniff`, `Referrer-Policy: strict-origin-when-cross-origin`, `X-Frame-Options: DENY`, and
+//!    (`csp.rs`) a Content-Security-Policy (pages set theirs with the nonce of their scripts;
+//!    every other answer gets one that allows nothing) and a Permissions-Policy;
+//! 4. host check (`hosts.rs`, `ALLOWED_HOSTS`): 400 for a name this server does not answer to;
+//! 5. request timeout (`REQUEST_TIMEOUT_SECS`): 503, JSON on `/api/`; backup, restore, upload,
 //!    download and database-maintenance routes are exempt (`layers::runs_long`);
-//! 5. body limit (`REQUEST_BODY_LIMIT`, default 64 KiB): 413; routes that take files set their
+//! 6. body limit (`REQUEST_BODY_LIMIT`, default 64 KiB): 413; routes that take files set their
 //!    own (avatars 5 MB; backup uploads are limited by `BACKUP_UPLOAD_MAX` while streaming);
-//! 6. every error under `/api/` as JSON (`layers::api_errors_as_json`);
-//! 7. cross-origin check, session, current user, page context;
-//! 8. the routes, each group behind the guard of its access level (`routes.rs`, `access.rs`).
+//! 7. every error under `/api/` as JSON (`layers::api_errors_as_json`);
+//! 8. cross-origin check, session, current user, page context;
+//! 9. the routes, each group behind the guard of its access level (`routes.rs`, `access.rs`).
 
 pub mod access;
 mod accounts;
 pub mod auth;
 mod backups;
 pub mod client_ip;
+mod csp;
 mod error;
 mod extract;
 mod health;
+mod hosts;
 pub mod layers;
 pub mod origin;
 mod pages;
@@ -82,6 +87,8 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(Extension(layers::BodyLimit(body_limit)))
         .layer(middleware::from_fn_with_state(request_timeout, layers::request_timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), hosts::check_host))
+        .layer(middleware::from_fn(csp::policies))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,

@@ -21,7 +21,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use contract::{backup::DashboardQuery, paths};
+use contract::{accounts::SetupLinkStatus, backup::DashboardQuery, paths};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
 
 /// Every page of [`App`], grouped by the access level `app::shell::PAGE_ACCESS` gives it. A page
@@ -84,10 +84,15 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
     if !is_api(req.uri().path()) {
         let auth = req.extensions().get::<AuthUser>().cloned();
         let theme = super::theme::effective_theme(auth.as_ref(), req.headers());
-        if let Some(page) = match &auth {
-            Some(user) if user.is_staff => page_data(&state, req.uri()).await,
-            _ => None,
-        } {
+        let page = if req.uri().path() == "/setup" {
+            Some(setup_link_data(&state, req.uri()).await)
+        } else {
+            match &auth {
+                Some(user) if user.is_staff => page_data(&state, req.uri()).await,
+                _ => None,
+            }
+        };
+        if let Some(page) = page {
             req.extensions_mut().insert(std::sync::Arc::new(page));
         }
         let boot =
@@ -95,6 +100,22 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
         req.extensions_mut().insert(boot);
     }
     next.run(req).await
+}
+
+/// `/setup?token=…`: whether the link works, read only (asking never makes a link).
+async fn setup_link_data(state: &AppState, uri: &Uri) -> PageData {
+    let token = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("token=")))
+        .filter(|t| t.len() <= 128)
+        .unwrap_or_default();
+    match state.engine.setup_tokens.status(token, chrono::Utc::now()).await {
+        Ok(status) => PageData::SetupLink(status),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the setup link");
+            PageData::SetupLink(SetupLinkStatus::Invalid)
+        }
+    }
 }
 
 /// Pages whose data the server loads before rendering (so they read whole without JavaScript):

@@ -10,7 +10,7 @@ use server::http::{Access, RouteEntry, route_table};
 
 /// A path of the table with its parameters filled in. Ids name nothing (999999), so no staff
 /// request of this test deletes or restores a real backup.
-fn concrete(path: &str) -> String {
+pub fn concrete(path: &str) -> String {
     path.split('/')
         .map(|seg| match seg {
             "{id}" => "999999",

@@ -71,16 +71,18 @@ impl TestApp {
         client
     }
 
-    /// Adds about `mib` MiB of random blobs to the application database, so a backup of it
-    /// copies in several steps and takes a moment.
+    /// Adds about `mib` MiB to the application database, so a backup of it copies in several
+    /// steps and takes a moment: inactive users whose "password hash" is 4 KB of random hex
+    /// (rows of the real schema, since a restore refuses a file with tables of its own).
     pub async fn add_ballast(&self, mib: usize) {
         use sea_orm::ConnectionTrait;
         let w = self.state.engine.app_db.writer().await.unwrap();
         w.conn()
             .execute_unprepared(&format!(
-                "CREATE TABLE IF NOT EXISTS ballast (id INTEGER PRIMARY KEY, blob BLOB NOT NULL);
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
-                 INSERT INTO ballast (blob) SELECT randomblob(4000) FROM n;",
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
+                 INSERT INTO users (username, email, password_hash, is_active, created_at)
+                 SELECT 'ballast-' || hex(randomblob(8)), 'ballast-' || hex(randomblob(8)) || '@example.com',
+                        hex(randomblob(2000)), 0, '2026-01-01 00:00:00 UTC' FROM n;",
                 mib * 256
             ))
             .await
@@ -94,6 +96,18 @@ impl TestApp {
             self.state.engine.system_db.content_fingerprint().await.unwrap(),
         )
     }
+}
+
+/// The bytes of a database file after `sql` ran on a copy of it (a backup with an added trigger,
+/// a table missing…).
+pub fn altered_database(bytes: &[u8], sql: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("altered.sqlite3");
+    std::fs::write(&path, bytes).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(sql).unwrap();
+    conn.close().unwrap();
+    std::fs::read(&path).unwrap()
 }
 
 /// The value of the session cookie a response sets, if any.

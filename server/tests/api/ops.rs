@@ -592,3 +592,119 @@ async fn responses_carry_the_security_headers_and_the_limits_answer_in_json() {
     assert!(answer.contains("x-request-id:") && answer.contains("content-type: application/json"), "{answer}");
     assert!(answer.contains(r#"{"error":"the request took longer than 1 s"#), "{answer}");
 }
+
+/// What a request's login name tries to slip into the log: a line break, then a well-formed line
+/// of its own, and ANSI escapes that would erase the real line on a terminal.
+const FORGED: &str =
+    "mallory\n2026-01-01T00:00:00.000000Z  INFO smallstack: login user=admin\u{1b}[1A\u{1b}[2K\r\u{1b}[31mok";
+
+#[tokio::test]
+async fn a_login_name_cannot_forge_a_log_line_in_either_format() {
+    for format in ["text", "json"] {
+        let mut server = Setup::new().serve(&[("LOG_FORMAT", format)]).await;
+        let failed = client(false)
+            .post(server.url("/api/login"))
+            .json(&json!({"username": FORGED, "password": "whatever-password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(failed.status(), 401, "{format}");
+        server.wait_for_log("the failed login", |l| l.contains("failed login")).await;
+        server.sigterm();
+        server.wait_exit(Duration::from_secs(12)).await;
+        let lines = server.log();
+        for line in &lines {
+            assert!(!line.contains('\u{1b}'), "{format}: an escape sequence reached the log: {line:?}");
+            assert!(!line.starts_with("2026-01-01T00:00:00"), "{format}: a forged line: {line:?}");
+        }
+        let failed: Vec<&String> = lines.iter().filter(|l| l.contains("failed login")).collect();
+        assert_eq!(failed.len(), 1, "{format}: {lines:#?}");
+        if format == "json" {
+            let record: Value = serde_json::from_str(failed[0]).unwrap();
+            assert_eq!(record["fields"]["login"], FORGED, "the value is kept whole, as a JSON string");
+        } else {
+            assert!(failed[0].contains(r"mallory\n2026-01-01"), "the line break is shown escaped: {}", failed[0]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_setup_link_is_never_logged_but_the_cli_prints_it() {
+    let setup = Setup::new();
+    let system_db = setup.path("system.sqlite3");
+    let mut server = setup.serve(&[]).await;
+    server.wait_for_log("the start", |l| l.contains("listening on")).await;
+    let token: String = rusqlite::Connection::open(&system_db)
+        .unwrap()
+        .query_row("SELECT value FROM settings WHERE key = 'setup_token'", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        server.log().iter().any(|l| l.contains("smallstack user setup-link")),
+        "the start says how to get the link:\n{}",
+        server.log().join("\n")
+    );
+    let printed = server.setup.run(&["user", "setup-link"], "");
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let stdout = String::from_utf8_lossy(&printed.stdout);
+    assert!(stdout.contains(&format!("/setup?token={token}")), "{stdout}");
+    let page = reqwest::get(server.url(&format!("/setup?token={token}"))).await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"setup-username\""), "the printed link works");
+    server.sigterm();
+    server.wait_exit(Duration::from_secs(12)).await;
+    for line in server.log() {
+        assert!(!line.contains(&token), "the token is in the log: {line}");
+    }
+}
+
+#[tokio::test]
+async fn a_public_address_without_allowed_hosts_is_warned_about() {
+    let setup = Setup::new();
+    let port = setup.port;
+    let mut server = setup.serve(&[("LEPTOS_SITE_ADDR", &format!("0.0.0.0:{port}"))]).await;
+    server.wait_for_log("the warning", |l| l.contains("ALLOWED_HOSTS")).await;
+    server.sigterm();
+    server.wait_exit(Duration::from_secs(12)).await;
+
+    let setup = Setup::new();
+    let port = setup.port;
+    let mut server = setup
+        .serve(&[("LEPTOS_SITE_ADDR", &format!("0.0.0.0:{port}")), ("ALLOWED_HOSTS", "app.example.com,127.0.0.1")])
+        .await;
+    server.wait_for_log("the start", |l| l.contains("listening on")).await;
+    server.sigterm();
+    server.wait_exit(Duration::from_secs(12)).await;
+    assert!(!server.log().iter().any(|l| l.contains("ALLOWED_HOSTS")), "{}", server.log().join("\n"));
+}
+
+#[tokio::test]
+async fn files_others_can_read_are_warned_about_and_the_umask_is_configurable() {
+    use std::os::unix::fs::PermissionsExt;
+    let setup = Setup::new();
+    // A database left readable by everyone (as the old defaults made it).
+    let made = setup.run(&["migrate"], "");
+    assert!(made.status.success());
+    std::fs::set_permissions(setup.path("db.sqlite3"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut server = setup.serve(&[]).await;
+    server
+        .wait_for_log("the warning", |l| l.contains("db.sqlite3") && l.contains("644") && l.contains("chmod"))
+        .await;
+    server.sigterm();
+    server.wait_exit(Duration::from_secs(12)).await;
+
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let setup = Setup::new();
+    let output = setup.command(&["backup", "create"], &[("FILE_MODE_UMASK", "027")]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let backup = std::fs::read_dir(setup.path("backups"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("db-"))
+        .unwrap();
+    assert_eq!(mode(&backup.path()), 0o640, "FILE_MODE_UMASK=027: group may read");
+    assert_eq!(mode(&setup.path("backups")), 0o750);
+    assert_eq!(mode(&setup.path("db.sqlite3")), 0o640);
+
+    let refused = setup.command(&["migrate"], &[("FILE_MODE_UMASK", "0777")]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("FILE_MODE_UMASK"));
+}

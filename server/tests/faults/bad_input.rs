@@ -1,15 +1,18 @@
 //! The bad-input catalogue: one table of malformed requests across every API route (wrong types,
 //! missing and unknown fields, invalid enum values, bodies over the limits, traversal names,
-//! garbage and enormous cookies, wrong content types, truncated uploads). Each must get a clear
+//! garbage and enormous cookies, wrong content types, truncated uploads, and the cases of the
+//! security review: foreign hosts, a setup link outliving its purpose, hidden characters in
+//! names, avatars declaring huge dimensions, backups whose schema their migrations did not make,
+//! damaged or altered backups whose errors must not show paths). Each must get a clear
 //! 4xx, with a JSON body whose `error` is a non-empty string (downloads and media are not JSON
 //! routes: they answer a plain 404), never a 5xx; and nothing may change: both databases' content
 //! fingerprints and the files under BACKUP_DIR and MEDIA_ROOT are compared before and after every
-//! case, and over the whole table.
+//! case, and over the whole table. No error may show an absolute path of the server.
 //!
 //! Cases run as the user the route is meant for (staff on staff routes, so the access guard does
 //! not answer for the handler), or anonymously / as a plain user where that is the point.
 
-use crate::support::{TestApp, plain_client, spawn_app, tiny_png};
+use crate::support::{TestApp, altered_database, plain_client, spawn_app, tiny_png};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -356,14 +359,42 @@ fn differences(before: &((String, String), Vec<String>), after: &((String, Strin
     changed
 }
 
-fn catalogue(
+/// Characters that hide or reorder text in a name a person sees.
+const HIDDEN: &[(&str, &str)] = &[
+    ("\u{202E}", "u+202e"),
+    ("\u{2067}", "u+2067"),
+    ("\u{3164}", "u+3164"),
+    ("\u{FEFF}", "u+feff"),
+    ("\u{00AD}", "u+00ad"),
+    ("\u{200B}", "u+200b"),
+    ("\u{E0020}", "u+e0020"),
+];
+
+/// A PNG whose header declares `width` × `height`.
+fn png_of(width: u32, height: u32) -> Vec<u8> {
+    let mut png = tiny_png();
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    png
+}
+
+/// What the catalogue's requests act on.
+struct Fixtures<'a> {
     preset: i64,
     others_preset: i64,
     backup_id: i64,
-    backup_name: &str,
-    backup_bytes: &[u8],
-    user_pw: &str,
-) -> Vec<Case> {
+    backup_name: &'a str,
+    backup_bytes: &'a [u8],
+    /// A catalogued backup whose file changed after it was made.
+    tampered_id: i64,
+    tampered_name: &'a str,
+    user_pw: &'a str,
+    /// The setup link made at start, dead since staff accounts exist.
+    setup_token: &'a str,
+}
+
+fn catalogue(f: &Fixtures<'_>) -> Vec<Case> {
+    let Fixtures { preset, others_preset, backup_id, backup_name, backup_bytes, user_pw, .. } = *f;
     use Who::{Anonymous, Staff, User};
     let (get, post, put, patch, delete) = (Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE);
     let png = tiny_png();
@@ -383,7 +414,7 @@ fn catalogue(
     let mut avatar_over_limit = png.clone();
     avatar_over_limit.resize(5 * 1024 * 1024 + 1, 0);
 
-    vec![
+    let mut cases = vec![
         // ---- POST /api/login
         case("login: malformed JSON", Anonymous, post.clone(), "/api/login").raw("application/json", r#"{"username": "catuser","#).status(400),
         case("login: empty body", Anonymous, post.clone(), "/api/login").raw("application/json", "").status(400),
@@ -545,12 +576,47 @@ fn catalogue(
         case("download: NUL after the real name", Staff, get.clone(), format!("/backups/{backup_name}%00/download")).plain_404(),
         case("download: the live database", Staff, get.clone(), "/backups/db.sqlite3/download").plain_404(),
         case("download-fresh: cross-site", Staff, post.clone(), "/backups/download-fresh").header("sec-fetch-site", "cross-site").status(403),
+        // ---- the security review: hosts, the setup link, hidden characters, huge avatars, foreign schemas
+        case("host: a foreign Host", Anonymous, get.clone(), "/api/me").header("host", "evil.example").status(400).mentions("allowed_hosts"),
+        case("host: a foreign Host and its own Origin", Anonymous, post.clone(), "/api/login").header("host", "evil.example:80").header("origin", "http://evil.example:80").json(json!({"username": "catuser", "password": user_pw})).status(400),
+        case("host: rebinding to the staff API", Staff, post.clone(), "/api/backups").header("host", "rebind.example").status(400),
+        case("setup: the link of before the staff accounts", Anonymous, post.clone(), "/api/setup").json({
+            let mut s = setup.clone();
+            s["token"] = json!(f.setup_token);
+            s
+        }).status(403).mentions("used up"),
+        case("signup: U+202E in the email", Anonymous, post.clone(), "/api/signup").json(signup(json!({"email": "evil\u{202E}moc.example@x.io"}))).status(422).field("email").mentions("u+202e"),
+        case("signup: U+3164 as the display name", Anonymous, post.clone(), "/api/signup").json(signup(json!({"display_name": "\u{3164}"}))).status(422).field("display_name").mentions("u+3164"),
+        case("avatar: PNG declaring 2³¹×2³¹", User, post.clone(), "/api/profile/avatar").multipart(Multipart::file("avatar", "a.png", "image/png", &png_of(1 << 31, 1 << 31))).status(422).field("avatar").mentions("4096"),
+        case("avatar: PNG declaring 0×0", User, post.clone(), "/api/profile/avatar").multipart(Multipart::file("avatar", "a.png", "image/png", &png_of(0, 0))).status(422).field("avatar"),
+        case("backups/upload: an added trigger", Staff, post.clone(), "/api/backups/upload").raw("application/octet-stream", altered_database(backup_bytes, "CREATE TRIGGER promote AFTER UPDATE ON users BEGIN UPDATE users SET is_staff = 1; END;")).status(422).field("file").mentions("trigger promote"),
+        case("backups/upload: a view", Staff, post.clone(), "/api/backups/upload").raw("application/octet-stream", altered_database(backup_bytes, "CREATE VIEW v AS SELECT * FROM users;")).status(422).mentions("view v"),
+        case("backups/upload: a table with other columns", Staff, post.clone(), "/api/backups/upload").raw("application/octet-stream", altered_database(backup_bytes, "ALTER TABLE theme_presets ADD COLUMN shared INTEGER;")).status(422).mentions("theme_presets"),
+        case("backups/upload: a table missing", Staff, post.clone(), "/api/backups/upload").raw("application/octet-stream", altered_database(backup_bytes, "DROP TABLE user_themes;")).status(422).mentions("user_themes"),
+        case("backups/upload: garbage after a SQLite header", Staff, post.clone(), "/api/backups/upload").raw("application/octet-stream", {
+            let mut bytes = b"SQLite format 3\0".to_vec();
+            bytes.extend_from_slice(&[0xAB; 8192]);
+            bytes
+        }).status(422),
+        case("backups/{id}/restore: the file changed since", Staff, post.clone(), format!("/api/backups/{}/restore", f.tampered_id)).json(json!({"confirm": f.tampered_name})).status(422).mentions(Box::leak(f.tampered_name.to_string().into_boxed_str())),
         // ---- anything else under /api
         case("unknown API route", Staff, get.clone(), "/api/nope").status(404),
         // ---- POST /api/logout: last, as it would end the session if it were not refused
         case("logout: cross-site", User, post.clone(), "/api/logout").header("sec-fetch-site", "cross-site").status(403),
         case("logout: Origin of another host", User, post.clone(), "/api/logout").header("origin", "http://evil.example").status(403),
-    ]
+    ];
+    // One rule for every name a person sees: each hidden character, in each kind of name.
+    for &(ch, code) in HIDDEN {
+        cases.push(case(format!("profile: {code} in the display name"), User, patch.clone(), "/api/profile").json(json!({"display_name": format!("Ann{ch}")})).status(422).field("display_name").mentions(code));
+        cases.push(case(format!("profile: {code} in the email"), User, patch.clone(), "/api/profile").json(json!({"email": format!("ann{ch}@example.com")})).status(422).field("email").mentions(code));
+        cases.push(case(format!("presets: {code} in the name"), User, post.clone(), "/api/theme/presets").json(json!({"name": format!("Night{ch}"), "theme": good_theme()})).status(422).field("name").mentions(code));
+        cases.push(case(format!("presets/{{id}}: {code} in the new name"), Staff, patch.clone(), format!("/api/theme/presets/{preset}")).json(json!({"name": format!("{ch}Renamed")})).status(422).field("name").mentions(code));
+    }
+    // Logging out last: it would end the session if it were not refused.
+    let logout_last = cases.iter().position(|c| c.path == "/api/logout").unwrap();
+    let tail: Vec<Case> = cases.drain(logout_last..logout_last + 2).collect();
+    cases.extend(tail);
+    cases
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -585,8 +651,32 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
     let backup_name = backup["filename"].as_str().unwrap().to_string();
     let backup_bytes = std::fs::read(app.data_path("backups").join(&backup_name)).unwrap();
 
-    let cases =
-        catalogue(presets[0], presets[1], backup["id"].as_i64().unwrap(), &backup_name, &backup_bytes, &user_pw);
+    // A second backup, changed on disk after it was made.
+    let response = client.post(app.url("/api/backups")).header("cookie", cookie(&sessions.staff)).send().await.unwrap();
+    let tampered: Value = response.json().await.unwrap();
+    let tampered_name = tampered["filename"].as_str().unwrap().to_string();
+    let tampered_path = app.data_path("backups").join(&tampered_name);
+    let mut bytes = std::fs::read(&tampered_path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(&tampered_path, bytes).unwrap();
+    let setup_token: String = rusqlite::Connection::open(app.data_path("system.sqlite3"))
+        .unwrap()
+        .query_row("SELECT value FROM settings WHERE key = 'setup_token'", [], |r| r.get(0))
+        .unwrap_or_default();
+
+    let cases = catalogue(&Fixtures {
+        preset: presets[0],
+        others_preset: presets[1],
+        backup_id: backup["id"].as_i64().unwrap(),
+        backup_name: &backup_name,
+        backup_bytes: &backup_bytes,
+        tampered_id: tampered["id"].as_i64().unwrap(),
+        tampered_name: &tampered_name,
+        user_pw: &user_pw,
+        setup_token: &setup_token,
+    });
+    let data_dir = app.dir.path().to_string_lossy().to_string();
     let at_start = state(&app).await;
     let mut before = at_start.clone();
     let mut rows = Vec::new();
@@ -599,7 +689,11 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
                     answer.status,
                     answer.body.chars().take(160).collect::<String>().replace('\n', " ")
                 );
-                (shown, judge(case, &answer))
+                let mut wrong = judge(case, &answer);
+                if answer.body.contains(&data_dir) {
+                    wrong.push("the answer shows an absolute path of the server".into());
+                }
+                (shown, wrong)
             }
             Err(e) => ("—".to_string(), vec![e]),
         };
@@ -641,5 +735,5 @@ async fn malformed_requests_get_a_clear_4xx_and_change_nothing() {
             cases.len()
         );
     }
-    assert!(cases.len() >= 40);
+    assert!(cases.len() >= 150, "{}", cases.len());
 }

@@ -2,7 +2,7 @@
 //! binary as a child process, signed-in sessions, before/after evidence (database fingerprints,
 //! file listings), distinguishable themes, and read-only looks into SQLite files.
 
-pub use crate::helpers::{TestApp, session_cookie, spawn_app, tiny_png};
+pub use crate::helpers::{TestApp, altered_database, session_cookie, spawn_app, tiny_png};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
 use std::{

@@ -12,25 +12,29 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
 };
-use chrono::Utc;
 use contract::{
     accounts::{LoginRequest, UserResponse},
     theme::THEME_COOKIE,
 };
-use engine::accounts::{AccountError, LockoutStatus};
+use engine::entities::user;
+use std::net::IpAddr;
 use tower_sessions::Session;
 
 /// Longest login accepted (an email address can be 254 characters).
 const MAX_LOGIN_LEN: usize = 254;
 
-pub async fn login(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    session: Session,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Json<UserResponse>, ApiError> {
-    let login = body.username.trim();
+/// Signs a visitor in: checks the login's shape, then the engine's one login check (lockout
+/// included), then starts the session and keeps an anonymous theme choice. Every way of
+/// logging in (the JSON API, the HTML form) goes through here.
+pub async fn sign_in(
+    state: &AppState,
+    ip: IpAddr,
+    session: &Session,
+    headers: &HeaderMap,
+    login: &str,
+    password: &str,
+) -> Result<user::Model, ApiError> {
+    let login = login.trim();
     if login.is_empty() {
         return Err(ApiError::validation("username", "username is required"));
     }
@@ -40,34 +44,32 @@ pub async fn login(
             format!("username is too long (at most {MAX_LOGIN_LEN} characters)"),
         ));
     }
-    if body.password.is_empty() {
+    if password.is_empty() {
         return Err(ApiError::validation("password", "password is required"));
     }
-    if body.password.chars().count() > engine::accounts::Password::MAX {
+    if password.chars().count() > engine::accounts::Password::MAX {
         return Err(ApiError::validation("password", "password is too long (at most 1024 characters)"));
     }
     let engine = &state.engine;
-    let ip = ip.to_string();
-    engine.lockout.ensure_open(login, &ip).await?;
-    match engine.accounts.authenticate(login, &body.password).await {
-        Ok(user) => {
-            engine.lockout.clear(login, &ip).await?;
-            engine.accounts.record_login(user.id).await?;
-            // The account's theme wins; the anonymous choice is kept only if it has none.
-            if let Some(theme) = crate::http::theme::cookie_theme(&headers) {
-                engine.themes.save_if_absent(user.id, &theme).await?;
-            }
-            auth::log_in(&session, &user).await?;
-            tracing::info!(user = %user.username, "login");
-            Ok(Json(UserResponse { user: auth::model_view(&user) }))
-        }
-        Err(AccountError::InvalidCredentials) => {
-            let status = engine.lockout.record_failure(login, &ip, Utc::now()).await?;
-            tracing::warn!(login = %login, ip = %ip, locked = matches!(status, LockoutStatus::Locked { .. }), "failed login");
-            Err(ApiError::InvalidCredentials)
-        }
-        Err(e) => Err(e.into()),
+    let user = engine.log_in(login, password, &ip.to_string()).await?;
+    // The account's theme wins; the anonymous choice is kept only if it has none.
+    if let Some(theme) = crate::http::theme::cookie_theme(headers) {
+        engine.themes.save_if_absent(user.id, &theme).await?;
     }
+    auth::log_in(session, &user).await?;
+    tracing::info!(user = %user.username, "login");
+    Ok(user)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<UserResponse>, ApiError> {
+    let user = sign_in(&state, ip, &session, &headers, &body.username, &body.password).await?;
+    Ok(Json(UserResponse { user: auth::model_view(&user) }))
 }
 
 /// Ends the session and clears the browser's copy of the theme.

@@ -2,12 +2,13 @@ use crate::{
     http::{
         ApiError, ApiJson,
         auth::{self, RequireUser},
+        client_ip::ClientIp,
     },
     state::AppState,
 };
 use axum::{Json, extract::State};
 use contract::accounts::{PasswordChangeRequest, ProfileUpdateRequest, UserResponse};
-use engine::accounts::{DisplayName, Email, Password, ProfileUpdate};
+use engine::accounts::{AccountError, DisplayName, Email, Password, ProfileUpdate};
 use tower_sessions::Session;
 
 pub async fn update(
@@ -27,10 +28,13 @@ pub async fn update(
 }
 
 /// Changes the password (after checking the current one). This session stays signed in; every
-/// other session of the user stops working, because it carries the old hash's fingerprint.
+/// other session of the user stops working, because it carries the old hash's fingerprint. The
+/// current password counts against the account's lockout like a login: at the limit this
+/// session ends (401), since whoever keeps guessing it holds a session that is not theirs.
 pub async fn change_password(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
     session: Session,
     ApiJson(body): ApiJson<PasswordChangeRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
@@ -38,7 +42,14 @@ pub async fn change_password(
         return Err(ApiError::validation("current_password", "the current password is required"));
     }
     let new = Password::parse_field(&body.new_password, "new_password")?;
-    let updated = state.engine.accounts.change_password(user.id, &body.current_password, &new).await?;
+    let changed = state.engine.change_password(user.id, &body.current_password, &new, &ip.to_string()).await;
+    let updated = match changed {
+        Err(AccountError::GuessesExhausted) => {
+            auth::log_out(&session).await?;
+            return Err(AccountError::GuessesExhausted.into());
+        }
+        other => other?,
+    };
     auth::rebind(&session, &updated).await?;
     tracing::info!(user = %updated.username, "password changed");
     Ok(Json(UserResponse { user: auth::model_view(&updated) }))

@@ -3,7 +3,8 @@ use crate::{
     state::AppState,
 };
 use axum::{Json, extract::State, http::StatusCode};
-use contract::accounts::{SetupRequest, SignupRequest, UserResponse};
+use chrono::Utc;
+use contract::accounts::{SetupLinkStatus, SetupRequest, SignupRequest, UserResponse};
 use engine::accounts::{DisplayName, Email, NewUser, Password, Username};
 use tower_sessions::Session;
 
@@ -28,16 +29,20 @@ pub async fn signup(
     Ok((StatusCode::CREATED, Json(UserResponse { user: auth::model_view(&user) })))
 }
 
-/// Creates the first staff account with the one-time token the server logged at start.
+/// Creates the first staff account with the one-time link (`smallstack user setup-link`).
 pub async fn setup(
     State(state): State<AppState>,
     session: Session,
     ApiJson(body): ApiJson<SetupRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
     let engine = &state.engine;
-    let invalid_link = || ApiError::Forbidden("this setup link is invalid or has already been used".into());
-    if body.token.is_empty() || body.token.len() > 128 || !engine.setup_tokens.is_valid(&body.token).await? {
-        return Err(invalid_link());
+    let refused = |status: SetupLinkStatus| ApiError::Forbidden(status.message().into());
+    if body.token.len() > 128 {
+        return Err(refused(SetupLinkStatus::Invalid));
+    }
+    let status = engine.setup_tokens.status(&body.token, Utc::now()).await?;
+    if status != SetupLinkStatus::Valid {
+        return Err(refused(status));
     }
     let new = NewUser {
         username: Username::parse(&body.username)?,
@@ -46,14 +51,13 @@ pub async fn setup(
         display_name: DisplayName::parse("")?,
         is_staff: true,
     };
-    // Use the token up first, so two requests racing with it cannot both create an account.
-    if !engine.setup_tokens.consume(&body.token).await? {
-        return Err(invalid_link());
-    }
+    // Use the link up first, so two requests racing with it cannot both create an account.
+    let (status, made) = engine.setup_tokens.consume(&body.token, Utc::now()).await?;
+    let Some(made) = made else { return Err(refused(status)) };
     let user = match engine.accounts.create(new).await {
         Ok(user) => user,
         Err(e) => {
-            engine.setup_tokens.restore(&body.token).await?;
+            engine.setup_tokens.restore(&body.token, made).await?;
             return Err(e.into());
         }
     };

@@ -11,16 +11,39 @@ use axum::{
 };
 use contract::{backup::BackupRecord, format::human_bytes};
 use engine::backup::Trigger;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use tokio_util::io::{ReaderStream, StreamReader};
 
+/// Streams a backup file. The download is recorded (its count and a timeline event) only once
+/// the last byte has been handed to the connection: a HEAD never sends the body, and a transfer
+/// the client breaks off never gets there, so neither counts.
 async fn stream_file(state: &AppState, record: &BackupRecord, path: &std::path::Path) -> Result<Response, ApiError> {
-    let file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| ApiError::NotFound(format!("cannot open {}: {e}", record.filename)))?;
+    let file = tokio::fs::File::open(path).await.map_err(|e| {
+        tracing::warn!(error = %e, path = %path.display(), "cannot open a backup to send it");
+        ApiError::NotFound(format!("backup {} cannot be opened", record.filename))
+    })?;
     let len = file.metadata().await.map_err(anyhow::Error::from)?.len();
-    state.engine.backups.record_download(record.id).await?;
-    let mut response = Response::new(Body::from_stream(ReaderStream::with_capacity(file, 256 * 1024)));
+    let mut left = len;
+    let mut when_sent = Some((state.clone(), record.id));
+    // The last chunk waits for the record, so whoever has the whole file sees it counted.
+    let body = ReaderStream::with_capacity(file, 256 * 1024).then(move |chunk| {
+        let last = match &chunk {
+            Ok(bytes) => {
+                left = left.saturating_sub(bytes.len() as u64);
+                if left == 0 { when_sent.take() } else { None }
+            }
+            Err(_) => None,
+        };
+        async move {
+            if let Some((state, id)) = last
+                && let Err(e) = state.engine.backups.record_download(id).await
+            {
+                tracing::warn!(backup_id = id, error = %e, "cannot record a download");
+            }
+            chunk
+        }
+    });
+    let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-sqlite3"));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
