@@ -92,14 +92,39 @@ pub fn login_with_next(target: &str) -> String {
     format!("/login?next={}", encode_keeping(target, b"/"))
 }
 
-/// Where to go after a login: `next` when it is a path on this site, else `/`.
+/// The origin `safe_next` resolves against: any fixed one will do, since only the path, query and
+/// fragment of the result are kept (`.invalid` can never be a real host).
+const NEXT_BASE: &str = "https://next.invalid/";
+
+/// Where to go after a login: `next` when a browser, parsing it the WHATWG way (dropping tabs and
+/// line breaks, trimming spaces and control characters, reading `\` as `/`), resolves it to a
+/// page of this origin; else `/`. What comes back is the normalised path, query and fragment, so
+/// `/%09/other-host/` stays a path here and `/\t/other-host/` (which a browser reads as
+/// `//other-host/`) is refused.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
+    next.and_then(same_origin_path).unwrap_or_else(|| "/".to_string())
+}
+
+fn same_origin_path(next: &str) -> Option<String> {
+    // Only a path: what a browser strips before parsing, stripped, must start with a slash
+    // (a scheme, a bare name or an empty value are not paths on this site).
+    let stripped: String = next
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if !stripped.starts_with(['/', '\\']) {
+        return None;
     }
+    let base = url::Url::parse(NEXT_BASE).ok()?;
+    let target = base.join(next).ok()?;
+    if target.origin() != base.origin() {
+        return None;
+    }
+    let path = &target[url::Position::BeforePath..];
+    // The result is parsed again by the browser: it must lead to the same place (a path that
+    // normalises to `//host` would not).
+    (path.starts_with('/') && !path.starts_with("//") && base.join(path).ok()? == target).then(|| path.to_string())
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, for a query value or a

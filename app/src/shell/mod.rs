@@ -73,8 +73,13 @@ fn first_paint_theme(boot: &Boot) -> ThemeChoice {
 /// The whole HTML document, rendered on the server only. The theme's attributes are on `<html>`
 /// from the first byte, so the first paint is right on every device, with no script.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // A fresh nonce for this response: Leptos puts it on the hydration script, and the policy
+    // allows exactly that inline script.
     #[cfg(feature = "ssr")]
-    csp::set_on_response();
+    {
+        leptos::nonce::provide_nonce();
+        csp::set_on_response();
+    }
     let boot = load_boot();
     let boot_json = boot.to_script_json();
     let page_json = load_page_data().map(|page| page.to_script_json());

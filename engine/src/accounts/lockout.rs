@@ -8,7 +8,7 @@
 use super::AccountError;
 use crate::Database;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 /// Wrong passwords one account may have in a window (whichever login names it).
 pub const ACCOUNT_LIMIT: usize = 5;

@@ -23,7 +23,7 @@ pub async fn apply(kind: DbKind, conn: &sea_orm::DatabaseConnection) -> Result<(
 
 /// The names of the migrations this binary knows, for each kind, in the order they run.
 pub fn known(kind: DbKind) -> Vec<String> {
-    sql_of(kind).iter().map(|(name, _)| name.to_string()).collect()
+    sql_of(kind).into_iter().map(|(name, _)| String::from(name)).collect()
 }
 
 /// Each migration of `kind` with its SQL, in the order they run (the reference schema of a

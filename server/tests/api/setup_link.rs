@@ -3,7 +3,7 @@
 //! before anyone fills the form.
 
 use crate::helpers::{TestApp, spawn_app, test_settings};
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr};
 use serde_json::{Value, json};
 use server::Application;
 
@@ -25,7 +25,7 @@ async fn age_the_link(app: &TestApp, hours: i64) {
     let w = app.state.engine.system_db.writer().await.unwrap();
     setting::Entity::update_many()
         .col_expr(setting::Column::UpdatedAt, Expr::value(chrono::Utc::now() - chrono::Duration::hours(hours)))
-        .filter(Expr::col(setting::Column::Key).eq("setup_token"))
+        .filter(setting::Column::Key.eq("setup_token"))
         .exec(w.conn())
         .await
         .unwrap();
