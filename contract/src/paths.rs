@@ -116,15 +116,31 @@ fn same_origin_path(next: &str) -> Option<String> {
     if !stripped.starts_with(['/', '\\']) {
         return None;
     }
-    let base = url::Url::parse(NEXT_BASE).ok()?;
-    let target = base.join(next).ok()?;
-    if target.origin() != base.origin() {
+    let (origin, path) = whatwg::resolve(next)?;
+    if origin != whatwg::resolve("/")?.0 || !path.starts_with('/') || path.starts_with("//") {
         return None;
     }
-    let path = &target[url::Position::BeforePath..];
     // The result is parsed again by the browser: it must lead to the same place (a path that
     // normalises to `//host` would not).
-    (path.starts_with('/') && !path.starts_with("//") && base.join(path).ok()? == target).then(|| path.to_string())
+    (whatwg::resolve(&path)? == (origin, path.clone())).then_some(path)
+}
+
+/// `input` resolved against [`NEXT_BASE`] by the WHATWG URL rules: its origin, and its path,
+/// query and fragment as serialised.
+#[cfg(not(target_arch = "wasm32"))]
+mod whatwg {
+    pub fn resolve(input: &str) -> Option<(String, String)> {
+        let url = url::Url::parse(super::NEXT_BASE).ok()?.join(input).ok()?;
+        Some((url.origin().ascii_serialization(), url[url::Position::BeforePath..].to_string()))
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod whatwg {
+    pub fn resolve(input: &str) -> Option<(String, String)> {
+        let url = web_sys::Url::new_with_base(input, super::NEXT_BASE).ok()?;
+        Some((url.origin(), format!("{}{}{}", url.pathname(), url.search(), url.hash())))
+    }
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, for a query value or a
