@@ -108,11 +108,8 @@ pub fn safe_next(next: Option<&str>) -> String {
 fn same_origin_path(next: &str) -> Option<String> {
     // Only a path: what a browser strips before parsing, stripped, must start with a slash
     // (a scheme, a bare name or an empty value are not paths on this site).
-    let stripped: String = next
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
+    let stripped: String =
+        next.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
     if !stripped.starts_with(['/', '\\']) {
         return None;
     }

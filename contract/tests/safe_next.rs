@@ -84,7 +84,13 @@ fn every_combination_of_up_to_four_pieces_stays_on_this_origin() {
             }
         }
     }
-    assert!(wrong.is_empty(), "{} of {} inputs were mishandled, e.g.:\n{}", wrong.len(), all.len() * 4, wrong[..wrong.len().min(20)].join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {} inputs were mishandled, e.g.:\n{}",
+        wrong.len(),
+        all.len() * 4,
+        wrong[..wrong.len().min(20)].join("\n")
+    );
 }
 
 #[test]

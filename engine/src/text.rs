@@ -132,7 +132,8 @@ mod tests {
 
     #[test]
     fn names_in_any_script_and_emoji_pass() {
-        for ok in ["Zoë 🚀", "José Ñúñez", "李小龍", "محمد", "👩‍💻 dev", "👨‍👩‍👧", "❤️‍🔥", "O'Brien-Smith", ""] {
+        for ok in ["Zoë 🚀", "José Ñúñez", "李小龍", "محمد", "👩‍💻 dev", "👨‍👩‍👧", "❤️‍🔥", "O'Brien-Smith", ""]
+        {
             assert_eq!(check_visible("display name", ok), Ok(()), "{ok:?}");
         }
     }

@@ -163,7 +163,10 @@ async fn a_backup_is_an_ordinary_verified_database() {
     assert_eq!(integrity(&path), "ok");
 
     // The sqlite3 tool, where installed, sees an ordinary database too.
-    if let Ok(out) = Command::new("sqlite3").arg(&path).arg("PRAGMA journal_mode; SELECT count(*) FROM users WHERE username LIKE 'note-%';").output()
+    if let Ok(out) = Command::new("sqlite3")
+        .arg(&path)
+        .arg("PRAGMA journal_mode; SELECT count(*) FROM users WHERE username LIKE 'note-%';")
+        .output()
     {
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(text.split_whitespace().collect::<Vec<_>>(), ["delete", "100"], "{text}");
@@ -313,7 +316,10 @@ async fn restore_round_trip_keeps_a_safety_copy_and_the_catalogue() {
     let w = engine.app_db.writer().await.unwrap();
     let row = w
         .conn()
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM users WHERE username LIKE 'note-%'"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT count(*) FROM users WHERE username LIKE 'note-%'",
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -328,7 +334,13 @@ async fn restore_round_trip_keeps_a_safety_copy_and_the_catalogue() {
     let safety = &outcome.safety_backup;
     assert_eq!(safety.trigger, Trigger::PreRestore);
     assert_eq!(safety.status, Status::Success);
-    assert_eq!(file_count(&backup_path(dir.path(), &safety.filename), "SELECT count(*) FROM users WHERE username LIKE 'note-%'"), 25);
+    assert_eq!(
+        file_count(
+            &backup_path(dir.path(), &safety.filename),
+            "SELECT count(*) FROM users WHERE username LIKE 'note-%'"
+        ),
+        25
+    );
     assert!(outcome.source.as_ref().is_some_and(|s| s.restored_at.is_some()));
     let events = engine.backups.events(backed_up.id).await.unwrap();
     assert!(events.iter().any(|e| e.kind == EventKind::Restored), "{events:?}");
@@ -367,8 +379,13 @@ async fn writes_wait_while_a_restore_holds_them() {
     match write {
         // The write waited for the restore and lands on the restored database.
         Ok(w) => {
-            w.conn().execute_unprepared("INSERT INTO users (id, username, email, password_hash, created_at) \
-                 VALUES (500, 'note-500', 'note-500@example.com', 'x', '2026-01-01T00:00:00Z')").await.unwrap();
+            w.conn()
+                .execute_unprepared(
+                    "INSERT INTO users (id, username, email, password_hash, created_at) \
+                 VALUES (500, 'note-500', 'note-500@example.com', 'x', '2026-01-01T00:00:00Z')",
+                )
+                .await
+                .unwrap();
             drop(w);
             assert_eq!(scalar(&engine.app_db, "SELECT count(*) FROM users WHERE username LIKE 'note-%'").await, 6);
         }
@@ -419,8 +436,9 @@ fn child_holds_the_database_open() {
     let Some(dir) = child_dir() else { return };
     let conn = rusqlite::Connection::open(dir.join("db.sqlite3")).unwrap();
     conn.execute_batch("PRAGMA mmap_size = 134217728; PRAGMA busy_timeout = 5000;").unwrap();
-    let count =
-        |conn: &rusqlite::Connection| conn.query_row("SELECT count(*) FROM users WHERE username LIKE 'note-%'", [], |r| r.get::<_, i64>(0)).unwrap();
+    let count = |conn: &rusqlite::Connection| {
+        conn.query_row("SELECT count(*) FROM users WHERE username LIKE 'note-%'", [], |r| r.get::<_, i64>(0)).unwrap()
+    };
     println!("BEFORE {}", count(&conn));
     std::io::stdout().flush().unwrap();
     let mut line = String::new();

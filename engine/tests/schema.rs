@@ -48,7 +48,11 @@ async fn a_file_with_another_schema_is_refused_naming_the_differences() {
     let live_before = engine.app_db.content_fingerprint().await.unwrap();
 
     let cases = [
-        ("trigger", "CREATE TRIGGER promote AFTER UPDATE ON users BEGIN UPDATE users SET is_staff = 1; END;", &["trigger promote"][..]),
+        (
+            "trigger",
+            "CREATE TRIGGER promote AFTER UPDATE ON users BEGIN UPDATE users SET is_staff = 1; END;",
+            &["trigger promote"][..],
+        ),
         ("view", "CREATE VIEW everyone AS SELECT * FROM users;", &["view everyone"]),
         ("column", "ALTER TABLE users ADD COLUMN note TEXT;", &["table users", "note"]),
         ("missing", "DROP TABLE theme_presets;", &["missing", "table theme_presets"]),
@@ -59,11 +63,7 @@ async fn a_file_with_another_schema_is_refused_naming_the_differences() {
             "DROP TABLE user_themes; CREATE TABLE user_themes (user_id INTEGER PRIMARY KEY, mode TEXT, accent TEXT, font TEXT, gray TEXT, radius TEXT, layout TEXT, updated_at TEXT);",
             &["table user_themes"],
         ),
-        (
-            "two at once",
-            "CREATE VIEW v1 AS SELECT 1; DROP TABLE user_themes;",
-            &["view v1", "table user_themes"],
-        ),
+        ("two at once", "CREATE VIEW v1 AS SELECT 1; DROP TABLE user_themes;", &["view v1", "table user_themes"]),
     ];
     for (what, sql, named) in cases {
         let path = altered(&good_path, dir.path(), &format!("{what}.sqlite3"), sql);

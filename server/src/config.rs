@@ -98,7 +98,9 @@ impl AllowedHosts {
         match self {
             AllowedHosts::Any => true,
             AllowedHosts::Only { names, .. } => names.iter().any(|allowed| match allowed.strip_prefix('.') {
-                Some(domain) => name == domain || name.strip_suffix(allowed.as_str()).is_some_and(|sub| !sub.is_empty()),
+                Some(domain) => {
+                    name == domain || name.strip_suffix(allowed.as_str()).is_some_and(|sub| !sub.is_empty())
+                }
                 None => name == *allowed,
             }),
         }
@@ -365,7 +367,8 @@ fn parse_allowed_hosts(env: &impl Env, site_addr: SocketAddr) -> Result<AllowedH
     if items == ["*"] {
         return Ok(AllowedHosts::Any);
     }
-    let expected = "expected host names without scheme or port, comma-separated (e.g. app.example.com,.example.org), or * for any";
+    let expected =
+        "expected host names without scheme or port, comma-separated (e.g. app.example.com,.example.org), or * for any";
     if items.is_empty() {
         return Err(invalid(NAME, &raw, expected));
     }
@@ -541,10 +544,13 @@ mod tests {
         for host in ["evil.example", "10.1.2.4", "127.0.0.2", "localhost.evil.example", "", "a b", "x:y:z", "[::1"] {
             assert!(!default.allows(host), "{host}");
         }
-        let s = Settings::from_source(&[("ALLOWED_HOSTS", " App.Example.com, .example.org ,[::1], 192.0.2.7 ")]).unwrap();
+        let s =
+            Settings::from_source(&[("ALLOWED_HOSTS", " App.Example.com, .example.org ,[::1], 192.0.2.7 ")]).unwrap();
         let hosts = s.allowed_hosts;
         assert!(hosts.is_configured());
-        for host in ["app.example.com", "app.example.com:443", "example.org", "www.example.org", "[::1]:3000", "192.0.2.7"] {
+        for host in
+            ["app.example.com", "app.example.com:443", "example.org", "www.example.org", "[::1]:3000", "192.0.2.7"]
+        {
             assert!(hosts.allows(host), "{host}");
         }
         for host in ["example.com", "badexample.org", "localhost", "127.0.0.1", "[::2]"] {

@@ -47,7 +47,8 @@ pub fn too_open(settings: &Settings) -> Vec<(PathBuf, u32)> {
         }
     }
     check(&settings.media_root);
-    for entry in walkdir::WalkDir::new(&settings.media_root).min_depth(1).into_iter().flatten().take(MEDIA_CHECK_LIMIT) {
+    for entry in walkdir::WalkDir::new(&settings.media_root).min_depth(1).into_iter().flatten().take(MEDIA_CHECK_LIMIT)
+    {
         check(entry.path());
     }
     found.sort();

@@ -82,11 +82,7 @@ impl Lockout {
 
     /// Reserves one attempt under each `(scope, key)`, or fails with [`AccountError::Locked`]
     /// (naming the first scope at its limit) and reserves nothing.
-    pub async fn reserve(
-        &self,
-        keys: &[(LockScope, &str)],
-        now: DateTime<Utc>,
-    ) -> Result<Reservation, AccountError> {
+    pub async fn reserve(&self, keys: &[(LockScope, &str)], now: DateTime<Utc>) -> Result<Reservation, AccountError> {
         let w = self.db.writer().await?;
         let txn = w.begin().await?;
         for &(scope, key) in keys {

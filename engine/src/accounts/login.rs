@@ -45,14 +45,13 @@ impl Engine {
     ) -> Result<user::Model, AccountError> {
         let user = self.accounts.get(user_id).await?.ok_or(AccountError::NotFound)?;
         let account = account_key(Some(user.id), "");
-        let reservation = match self
-            .lockout
-            .reserve(&[(LockScope::Account, &account), (LockScope::Address, ip)], Utc::now())
-            .await
-        {
-            Err(AccountError::Locked { scope: LockScope::Account, .. }) => return Err(AccountError::GuessesExhausted),
-            other => other?,
-        };
+        let reservation =
+            match self.lockout.reserve(&[(LockScope::Account, &account), (LockScope::Address, ip)], Utc::now()).await {
+                Err(AccountError::Locked { scope: LockScope::Account, .. }) => {
+                    return Err(AccountError::GuessesExhausted);
+                }
+                other => other?,
+            };
         if password::verify_password(current, &user.password_hash).await {
             self.lockout.succeeded(reservation).await?;
             return self.accounts.set_password(user_id, new).await;

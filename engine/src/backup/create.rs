@@ -194,12 +194,14 @@ impl BackupEngine {
 
         let (tmp_owned, cancel, r) = (tmp.to_path_buf(), self.inner.stopping.clone(), reporter.clone());
         let check =
-            blocking(move || sqlite::validate(&tmp_owned, "the new copy", sqlite::Purpose::OwnCopy, &cancel, &r)).await.map_err(|e| match e {
-                BackupError::Invalid { reason } => {
-                    (BackupError::Failed(format!("verification failed: {reason}")), Some(false))
-                }
-                other => (other, None),
-            })?;
+            blocking(move || sqlite::validate(&tmp_owned, "the new copy", sqlite::Purpose::OwnCopy, &cancel, &r))
+                .await
+                .map_err(|e| match e {
+                    BackupError::Invalid { reason } => {
+                        (BackupError::Failed(format!("verification failed: {reason}")), Some(false))
+                    }
+                    other => (other, None),
+                })?;
 
         let tmp_owned = tmp.to_path_buf();
         let name = blocking(move || files::publish(&tmp_owned, &dir, started_at, sequence))

@@ -135,9 +135,7 @@ pub(crate) fn describe_database_size(db: u64, wal: u64) -> String {
 
 /// Makes a rename or new file in `dir` durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), BackupError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| BackupError::failed("cannot sync the backup folder", e))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| BackupError::failed("cannot sync the backup folder", e))
 }
 
 pub(crate) fn sync_file(path: &Path) -> Result<(), BackupError> {
@@ -165,8 +163,9 @@ pub(crate) fn publish(tmp: &Path, dir: &Path, at: DateTime<Utc>, first: u32) -> 
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => sequence += 1,
             Err(_) if !target.exists() => {
-                std::fs::rename(tmp, &target)
-                    .map_err(|e| BackupError::failed(&format!("cannot give the backup its name {}", name.as_str()), e))?;
+                std::fs::rename(tmp, &target).map_err(|e| {
+                    BackupError::failed(&format!("cannot give the backup its name {}", name.as_str()), e)
+                })?;
                 sync_dir(dir)?;
                 return Ok(name);
             }

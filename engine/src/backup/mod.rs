@@ -296,7 +296,10 @@ impl BackupEngine {
         let owned = path.to_path_buf();
         let label = path.display().to_string();
         let reporter = Reporter::new(Arc::new(watch::Sender::new(None)), Operation::Backup);
-        let check = blocking(move || sqlite::validate(&owned, &label, sqlite::Purpose::Source, &AtomicBool::new(false), &reporter)).await?;
+        let check = blocking(move || {
+            sqlite::validate(&owned, &label, sqlite::Purpose::Source, &AtomicBool::new(false), &reporter)
+        })
+        .await?;
         if let Some(record) = self.catalogued(path).await? {
             if let Some(recorded) = record.sha256.as_deref().filter(|s| *s != check.sha256) {
                 return Err(BackupError::invalid(format!(

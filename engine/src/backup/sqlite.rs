@@ -351,8 +351,9 @@ pub(crate) fn copy_file(
         if cancel.load(Ordering::Relaxed) {
             return Err(BackupError::ShuttingDown);
         }
-        let n =
-            input.read(&mut buf).map_err(|e| BackupError::invalid(format!("{label}: cannot be read: {}", e.in_words())))?;
+        let n = input
+            .read(&mut buf)
+            .map_err(|e| BackupError::invalid(format!("{label}: cannot be read: {}", e.in_words())))?;
         if n == 0 {
             break;
         }

@@ -33,8 +33,7 @@ impl BackupEngine {
             return Err(BackupError::TooLarge { limit });
         }
         let dir = self.inner.dir.clone();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| BackupError::failed("cannot create the backup folder", e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| BackupError::failed("cannot create the backup folder", e))?;
         if let Some(size) = declared {
             files::check_space(&dir, size, || format!("the upload {}", human_bytes(size)))?;
         }
@@ -104,7 +103,9 @@ impl BackupEngine {
         let copy_ms = elapsed_ms(started);
 
         let (path, cancel, r) = (tmp.to_path_buf(), self.inner.stopping.clone(), reporter.clone());
-        let check = blocking(move || sqlite::validate(&path, "the uploaded file", sqlite::Purpose::Source, &cancel, &r)).await?;
+        let check =
+            blocking(move || sqlite::validate(&path, "the uploaded file", sqlite::Purpose::Source, &cancel, &r))
+                .await?;
         let at = Utc::now();
         let (_, sequence) = self.plan_name(at).await?;
         let (path, dir) = (tmp.to_path_buf(), self.inner.dir.clone());

@@ -21,10 +21,8 @@ pub async fn policies(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let html = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/html"));
+        let html =
+            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
         // An HTML answer that did not come from the page renderer gets the pages' policy
         // without a nonce: no inline script runs.
         let policy = if html { app::shell::csp::content_security_policy(None) } else { NOTHING.to_string() };

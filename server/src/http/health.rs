@@ -16,7 +16,9 @@ pub fn routes() -> Routes {
 /// changed by hand) in `problem`.
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let mut problem = None;
-    for (name, db) in [("the application database", &state.engine.app_db), ("the system database", &state.engine.system_db)] {
+    for (name, db) in
+        [("the application database", &state.engine.app_db), ("the system database", &state.engine.system_db)]
+    {
         match db.missing_parts().await {
             Ok(missing) if missing.is_empty() => {}
             Ok(missing) => {

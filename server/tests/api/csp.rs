@@ -42,7 +42,8 @@ async fn html_pages_carry_a_policy_whose_nonce_is_on_every_script() {
         let response = client.get(app.url(path)).send().await.unwrap();
         let headers = response.headers().clone();
         assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
-        let policy = headers.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
+        let policy =
+            headers.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
         let all = directives(policy);
         let script = directive(&all, "script-src");
         let nonce = script

@@ -35,7 +35,9 @@ async fn databases_backups_and_media_are_created_private() {
             wrong.push(format!("{name}: {found:o}, expected {wanted:o}"));
         }
     };
-    for file in ["db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "system.sqlite3", "system.sqlite3-wal", "system.sqlite3-shm"] {
+    for file in
+        ["db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "system.sqlite3", "system.sqlite3-wal", "system.sqlite3-shm"]
+    {
         expect(file, 0o600);
     }
     expect(&format!("backups/{}", made["filename"].as_str().unwrap()), 0o600);

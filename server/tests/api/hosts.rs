@@ -31,7 +31,8 @@ async fn a_foreign_host_gets_400_and_changes_nothing() {
     }
     assert_eq!(app.fingerprint().await, before, "no refused request wrote anything");
 
-    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), "LOCALHOST".to_string(), "localhost.".into()] {
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), "LOCALHOST".to_string(), "localhost.".into()]
+    {
         let page = app.client.get(app.url("/")).header("host", &host).send().await.unwrap();
         assert_eq!(page.status(), 200, "Host {host}");
     }

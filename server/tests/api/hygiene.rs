@@ -36,7 +36,8 @@ async fn every_visible_name_refuses_hidden_characters_and_names_them() {
     let app = spawn_app().await;
     let password = app.create_user("hygiene", false).await;
     let client = app.login_client("hygiene", &password).await;
-    let theme = json!({"mode": "dark", "accent": "teal", "font": "serif", "gray": "zinc", "radius": "1", "layout": "vertical"});
+    let theme =
+        json!({"mode": "dark", "accent": "teal", "font": "serif", "gray": "zinc", "radius": "1", "layout": "vertical"});
     let before = app.fingerprint().await;
     for (ch, code) in HIDDEN {
         let what = format!("{code} in a display name");
@@ -44,7 +45,8 @@ async fn every_visible_name_refuses_hidden_characters_and_names_them() {
         refused(r.unwrap(), "display_name", code, &what).await;
         let r = client.patch(app.url("/api/profile")).json(&json!({"display_name": *ch})).send().await;
         refused(r.unwrap(), "display_name", code, &format!("{what}, alone")).await;
-        let r = client.patch(app.url("/api/profile")).json(&json!({"email": format!("ann{ch}@example.com")})).send().await;
+        let r =
+            client.patch(app.url("/api/profile")).json(&json!({"email": format!("ann{ch}@example.com")})).send().await;
         refused(r.unwrap(), "email", code, &format!("{code} in an e-mail")).await;
         let r = client
             .post(app.url("/api/theme/presets"))
@@ -100,7 +102,8 @@ fn webp(width: u32, height: u32) -> Vec<u8> {
 }
 
 async fn upload_avatar(app: &TestApp, client: &reqwest::Client, bytes: Vec<u8>) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new().part("avatar", reqwest::multipart::Part::bytes(bytes).file_name("a.img"));
+    let form =
+        reqwest::multipart::Form::new().part("avatar", reqwest::multipart::Part::bytes(bytes).file_name("a.img"));
     client.post(app.url("/api/profile/avatar")).multipart(form).send().await.unwrap()
 }
 
@@ -124,8 +127,13 @@ async fn avatars_declaring_huge_dimensions_are_refused() {
         assert!(error.contains("4096"), "{what}: {error}");
     }
     assert_eq!(app.fingerprint().await, before);
-    assert!(!app.data_path("media/avatars").exists() || std::fs::read_dir(app.data_path("media/avatars")).unwrap().count() == 0);
-    for (bytes, what) in [(png(4096, 4096), "PNG 4096²"), (jpeg(640, 480), "JPEG 640×480"), (webp(512, 512), "WebP 512²")] {
+    assert!(
+        !app.data_path("media/avatars").exists()
+            || std::fs::read_dir(app.data_path("media/avatars")).unwrap().count() == 0
+    );
+    for (bytes, what) in
+        [(png(4096, 4096), "PNG 4096²"), (jpeg(640, 480), "JPEG 640×480"), (webp(512, 512), "WebP 512²")]
+    {
         assert_eq!(upload_avatar(&app, &client, bytes).await.status(), 200, "{what}");
     }
 }

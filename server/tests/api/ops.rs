@@ -685,9 +685,7 @@ async fn files_others_can_read_are_warned_about_and_the_umask_is_configurable() 
     assert!(made.status.success());
     std::fs::set_permissions(setup.path("db.sqlite3"), std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut server = setup.serve(&[]).await;
-    server
-        .wait_for_log("the warning", |l| l.contains("db.sqlite3") && l.contains("644") && l.contains("chmod"))
-        .await;
+    server.wait_for_log("the warning", |l| l.contains("db.sqlite3") && l.contains("644") && l.contains("chmod")).await;
     server.sigterm();
     server.wait_exit(Duration::from_secs(12)).await;
 

@@ -100,7 +100,9 @@ async fn every_other_method_is_refused_from_another_site() {
     let mut checked = 0;
     for entry in table.iter().filter(|e| ![Method::GET, Method::HEAD, Method::OPTIONS].contains(&e.method)) {
         let path = concrete(&entry.path).replace("db-20260101-000000.sqlite3", &filename);
-        for (header, value) in [("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "http://evil.example")] {
+        for (header, value) in
+            [("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "http://evil.example")]
+        {
             let response = client
                 .request(entry.method.clone(), app.url(&path))
                 .header(header, value)

@@ -15,10 +15,7 @@ async fn uploads_and_restores_refuse_a_schema_their_migrations_did_not_make() {
     let made: Value = client.post(app.url("/api/backups")).send().await.unwrap().json().await.unwrap();
     let good = std::fs::read(app.data_path(&format!("backups/{}", made["filename"].as_str().unwrap()))).unwrap();
     let cases = [
-        (
-            "CREATE TRIGGER promote AFTER UPDATE ON users BEGIN UPDATE users SET is_staff = 1; END;",
-            "trigger promote",
-        ),
+        ("CREATE TRIGGER promote AFTER UPDATE ON users BEGIN UPDATE users SET is_staff = 1; END;", "trigger promote"),
         ("CREATE VIEW everyone AS SELECT username, password_hash FROM users;", "view everyone"),
         ("ALTER TABLE users ADD COLUMN note TEXT;", "table users"),
         ("DROP TABLE user_themes;", "user_themes"),

@@ -13,7 +13,10 @@ async fn stored_token(app: &TestApp) -> Option<String> {
         .engine
         .system_db
         .reader()
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT value FROM settings WHERE key = 'setup_token'"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT value FROM settings WHERE key = 'setup_token'",
+        ))
         .await
         .unwrap()
         .map(|row| row.try_get_by_index::<String>(0).unwrap())

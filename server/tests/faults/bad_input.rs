@@ -607,10 +607,39 @@ fn catalogue(f: &Fixtures<'_>) -> Vec<Case> {
     ];
     // One rule for every name a person sees: each hidden character, in each kind of name.
     for &(ch, code) in HIDDEN {
-        cases.push(case(format!("profile: {code} in the display name"), User, patch.clone(), "/api/profile").json(json!({"display_name": format!("Ann{ch}")})).status(422).field("display_name").mentions(code));
-        cases.push(case(format!("profile: {code} in the email"), User, patch.clone(), "/api/profile").json(json!({"email": format!("ann{ch}@example.com")})).status(422).field("email").mentions(code));
-        cases.push(case(format!("presets: {code} in the name"), User, post.clone(), "/api/theme/presets").json(json!({"name": format!("Night{ch}"), "theme": good_theme()})).status(422).field("name").mentions(code));
-        cases.push(case(format!("presets/{{id}}: {code} in the new name"), Staff, patch.clone(), format!("/api/theme/presets/{preset}")).json(json!({"name": format!("{ch}Renamed")})).status(422).field("name").mentions(code));
+        cases.push(
+            case(format!("profile: {code} in the display name"), User, patch.clone(), "/api/profile")
+                .json(json!({"display_name": format!("Ann{ch}")}))
+                .status(422)
+                .field("display_name")
+                .mentions(code),
+        );
+        cases.push(
+            case(format!("profile: {code} in the email"), User, patch.clone(), "/api/profile")
+                .json(json!({"email": format!("ann{ch}@example.com")}))
+                .status(422)
+                .field("email")
+                .mentions(code),
+        );
+        cases.push(
+            case(format!("presets: {code} in the name"), User, post.clone(), "/api/theme/presets")
+                .json(json!({"name": format!("Night{ch}"), "theme": good_theme()}))
+                .status(422)
+                .field("name")
+                .mentions(code),
+        );
+        cases.push(
+            case(
+                format!("presets/{{id}}: {code} in the new name"),
+                Staff,
+                patch.clone(),
+                format!("/api/theme/presets/{preset}"),
+            )
+            .json(json!({"name": format!("{ch}Renamed")}))
+            .status(422)
+            .field("name")
+            .mentions(code),
+        );
     }
     // Logging out last: it would end the session if it were not refused.
     let logout_last = cases.iter().position(|c| c.path == "/api/logout").unwrap();
