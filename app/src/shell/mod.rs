@@ -4,7 +4,7 @@ mod nav;
 mod routes;
 
 use crate::{
-    boot::{BOOT_SCRIPT_ID, Boot, PAGE_SCRIPT_ID, load_boot, load_page_data},
+    boot::{BOOT_SCRIPT_ID, Boot, CurrentUser, FlashSlot, PAGE_SCRIPT_ID, load_boot, load_page_data},
     pages::{AboutPage, HomePage, NotFound},
     theme::{ThemeChoice, state::provide_theme_state},
 };
@@ -129,14 +129,17 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let boot = load_boot();
     provide_theme_state(&boot);
+    provide_context(FlashSlot(StoredValue::new(boot.flash.clone())));
+    provide_context(CurrentUser(RwSignal::new(boot.user.clone())));
     provide_context(boot);
     view! {
         <Stylesheet id="smallstack" href="/pkg/smallstack.css" />
         <Title formatter=|title: String| if title.is_empty() { "SmallStack".to_string() } else { format!("{title} · SmallStack") } />
         <Router>
+            <a class="skip-link" href="#content">"Skip to content"</a>
             <div class="page">
                 <nav::NavBar />
-                <main class="content" id="content">
+                <main class="content" id="content" tabindex="-1">
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=HomePage />
                         <Route path=StaticSegment("about") view=AboutPage />

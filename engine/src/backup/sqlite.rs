@@ -192,9 +192,10 @@ pub(crate) fn validate(
 ) -> Result<FileCheck, BackupError> {
     let started = Instant::now();
     let shown = label;
-    let invalid = |problem: String| BackupError::invalid(format!("{shown}: {problem}"));
+    // Each problem is said as what the file does or is: "the uploaded file is empty".
+    let invalid = |problem: String| BackupError::invalid(format!("{shown} {problem}"));
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => invalid("no such file".into()),
+        std::io::ErrorKind::NotFound => invalid("does not exist (no such file)".into()),
         _ => invalid(format!("cannot be read: {e}")),
     })?;
     if !meta.is_file() {
@@ -210,9 +211,9 @@ pub(crate) fn validate(
         immutable_uri(path)?,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| invalid(format!("SQLite cannot open it: {e}")))?;
+    .map_err(|e| invalid(format!("cannot be opened by SQLite: {e}")))?;
     conn.execute_batch(&format!("PRAGMA mmap_size = {}", mmap_size(path)))
-        .map_err(|e| invalid(format!("SQLite cannot read it: {e}")))?;
+        .map_err(|e| invalid(format!("cannot be read by SQLite: {e}")))?;
     let problems: Vec<String> = conn
         .prepare("PRAGMA integrity_check(10)")
         .and_then(|mut stmt| stmt.query_map([], |r| r.get::<_, String>(0))?.collect())

@@ -1,5 +1,6 @@
 use super::SqlMigration;
-use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm_migration::{MigrationTrait, MigratorTrait, prelude::*};
 
 /// Migrations of the system database: sessions, lockout counters, the backup catalogue and
 /// settings. A restore of the application database never touches these.
@@ -10,6 +11,7 @@ impl MigratorTrait for SystemMigrator {
         vec![
             Box::new(SqlMigration { name: "m20261125_000001_sessions", sql: SESSIONS }),
             Box::new(SqlMigration { name: "m20261125_000002_backups", sql: BACKUPS }),
+            Box::new(WidenTrigger { name: "m20261201_000003_download_trigger", from: "'upload')", to: DOWNLOAD }),
         ]
     }
 }
@@ -69,3 +71,88 @@ CREATE TABLE backup_events (
 );
 CREATE INDEX backup_events_backup ON backup_events (backup_id, at);
 "#;
+
+/// The CHECK of `backups.trigger` once "Download a fresh backup" has its own trigger.
+const DOWNLOAD: &str = "'upload', 'download')";
+
+/// Lets a new value into the CHECK of `backups.trigger`. SQLite cannot alter a CHECK, so the
+/// table is made again from its own stored definition with the check widened (so columns added
+/// by any other migration come along) and its rows copied. The tables that refer to it
+/// (`backup_events`, and any other) are set aside and dropped first, so dropping the old table
+/// cascades to nothing, then made again from their definitions and filled. Indexes and
+/// AUTOINCREMENT counters are kept.
+struct WidenTrigger {
+    name: &'static str,
+    /// The end of the CHECK as it is, and as it becomes.
+    from: &'static str,
+    to: &'static str,
+}
+
+impl MigrationName for WidenTrigger {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for WidenTrigger {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let rows = |sql: String| async move {
+            let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get_by_index::<String>(0)?, r.try_get_by_index::<String>(1)?)))
+                .collect::<Result<Vec<(String, String)>, DbErr>>()
+        };
+        let tables = rows("SELECT name, sql FROM sqlite_schema WHERE type = 'table'".into()).await?;
+        let Some((_, backups)) = tables.iter().find(|(name, _)| name == "backups") else {
+            return Err(DbErr::Migration("the backups table is missing".into()));
+        };
+        if !backups.contains(self.from) {
+            return Err(DbErr::Migration(format!("the trigger CHECK of backups does not end with {}", self.from)));
+        }
+        let children: Vec<&(String, String)> =
+            tables.iter().filter(|(name, sql)| name != "backups" && sql.contains("REFERENCES backups ")).collect();
+        let all: Vec<String> = std::iter::once("'backups'".to_string())
+            .chain(children.iter().map(|(name, _)| format!("'{name}'")))
+            .collect();
+        let all = all.join(", ");
+        let indexes = rows(format!(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ({all}) AND sql IS NOT NULL"
+        ))
+        .await?;
+
+        let mut script = vec![format!(
+            "CREATE TEMP TABLE kept_counters AS SELECT name, seq FROM sqlite_sequence WHERE name IN ({all})"
+        )];
+        for (name, _) in &children {
+            script.push(format!("CREATE TEMP TABLE \"kept_{name}\" AS SELECT * FROM \"{name}\""));
+            script.push(format!("DROP TABLE \"{name}\""));
+        }
+        script.push(backups.replacen(self.from, self.to, 1).replacen(
+            "CREATE TABLE backups",
+            "CREATE TABLE backups_new",
+            1,
+        ));
+        script.push("INSERT INTO backups_new SELECT * FROM backups".into());
+        script.push("DROP TABLE backups".into());
+        script.push("ALTER TABLE backups_new RENAME TO backups".into());
+        for (name, sql) in &children {
+            script.push(sql.clone());
+            script.push(format!("INSERT INTO \"{name}\" SELECT * FROM \"kept_{name}\""));
+            script.push(format!("DROP TABLE \"kept_{name}\""));
+        }
+        script.push(format!("DELETE FROM sqlite_sequence WHERE name IN ({all})"));
+        script.push("INSERT INTO sqlite_sequence (name, seq) SELECT name, seq FROM kept_counters".into());
+        script.push("DROP TABLE kept_counters".into());
+        script.extend(indexes.into_iter().map(|(_, sql)| sql));
+        for sql in script {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}

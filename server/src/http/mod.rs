@@ -22,6 +22,7 @@ mod backups;
 pub mod client_ip;
 mod error;
 mod extract;
+mod forms;
 mod health;
 pub mod layers;
 pub mod origin;
@@ -57,6 +58,7 @@ pub fn routes(state: &AppState) -> anyhow::Result<Routes> {
         .merge(health::routes())
         .merge(accounts::routes())
         .merge(theme::routes())
+        .merge(forms::routes())
         .merge(backups::routes())
         .merge(pages::routes(state)?))
 }
@@ -69,7 +71,7 @@ pub fn route_table(state: &AppState) -> anyhow::Result<Vec<RouteEntry>> {
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let body_limit = state.settings.request_body_limit;
     let request_timeout = state.settings.request_timeout;
-    let (routes, _) = routes(&state)?.into_router();
+    let (routes, _) = routes(&state)?.into_router(&state);
     // Each `.layer` wraps everything above it: read from the bottom up, this is the list of the
     // module comment.
     Ok(routes

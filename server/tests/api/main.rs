@@ -7,6 +7,7 @@ mod accounts;
 mod backup_cli;
 mod backups;
 mod cli;
+mod forms;
 mod foundation;
 mod ops;
 mod theme;

@@ -17,7 +17,11 @@ use contract::{
     accounts::{LoginRequest, UserResponse},
     theme::THEME_COOKIE,
 };
-use engine::accounts::{AccountError, LockoutStatus};
+use engine::{
+    accounts::{AccountError, LockoutStatus},
+    entities::user,
+};
+use std::net::IpAddr;
 use tower_sessions::Session;
 
 /// Longest login accepted (an email address can be 254 characters).
@@ -30,6 +34,19 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
+    let user = log_in(&state, ip, &session, &headers, &body).await?;
+    Ok(Json(UserResponse { user: auth::model_view(&user) }))
+}
+
+/// The login itself, for the JSON API and the HTML form alike: checks the input, the lockout
+/// and the password, then starts the session.
+pub async fn log_in(
+    state: &AppState,
+    ip: IpAddr,
+    session: &Session,
+    headers: &HeaderMap,
+    body: &LoginRequest,
+) -> Result<user::Model, ApiError> {
     let login = body.username.trim();
     if login.is_empty() {
         return Err(ApiError::validation("username", "username is required"));
@@ -54,12 +71,12 @@ pub async fn login(
             engine.lockout.clear(login, &ip).await?;
             engine.accounts.record_login(user.id).await?;
             // The account's theme wins; the anonymous choice is kept only if it has none.
-            if let Some(theme) = crate::http::theme::cookie_theme(&headers) {
+            if let Some(theme) = crate::http::theme::cookie_theme(headers) {
                 engine.themes.save_if_absent(user.id, &theme).await?;
             }
-            auth::log_in(&session, &user).await?;
+            auth::log_in(session, &user).await?;
             tracing::info!(user = %user.username, "login");
-            Ok(Json(UserResponse { user: auth::model_view(&user) }))
+            Ok(user)
         }
         Err(AccountError::InvalidCredentials) => {
             let status = engine.lockout.record_failure(login, &ip, Utc::now()).await?;
@@ -72,9 +89,20 @@ pub async fn login(
 
 /// Ends the session and clears the browser's copy of the theme.
 pub async fn logout(session: Session) -> Result<impl IntoResponse, ApiError> {
-    auth::log_out(&session).await?;
+    log_out(&session).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_theme_cookie()?)]))
+}
+
+/// The logout itself, for the JSON API and the HTML form alike.
+pub async fn log_out(session: &Session) -> Result<(), ApiError> {
+    auth::log_out(session).await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` that clears the browser's copy of the theme at logout.
+pub fn clear_theme_cookie() -> Result<HeaderValue, ApiError> {
     let clear = format!("{THEME_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, HeaderValue::from_str(&clear).map_err(anyhow::Error::from)?)]))
+    Ok(HeaderValue::from_str(&clear).map_err(anyhow::Error::from)?)
 }
 
 pub async fn me(RequireUser(user): RequireUser) -> Json<UserResponse> {
