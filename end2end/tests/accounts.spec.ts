@@ -55,7 +55,7 @@ test('sign up, log out, log in, change the display name, upload an avatar and se
 
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Log in' })).toBeVisible();
   expect((await page.request.get('/api/me')).status()).toBe(401);
 
   await page.goto('/login?next=/profile');

@@ -15,7 +15,7 @@ export const test = base.extend<Watch & { _watched: string[] }>({
   _watched: [
     async ({ browser, context }, use) => {
       const problems: string[] = [];
-      const watchPage = (page: Page) => {
+      const watchPage = (page: Page, scripts = true) => {
         page.on('console', (message) => {
           if (message.type() === 'error') problems.push(`console error on ${page.url()}: ${message.text()}`);
         });
@@ -24,22 +24,24 @@ export const test = base.extend<Watch & { _watched: string[] }>({
           const failure = request.failure()?.errorText ?? 'failed';
           // A download, or a request cut short by the page navigating away, is not a failure.
           if (failure === 'net::ERR_ABORTED' && (request.isNavigationRequest() || /\/download$/.test(request.url()))) return;
+          // With JavaScript off, Chromium blocks the page's scripts (reported as "csp").
+          if (!scripts && failure === 'csp' && request.resourceType() === 'script') return;
           problems.push(`request failed: ${request.method()} ${request.url()} (${failure})`);
         });
         page.on('response', (response) => {
           if (response.status() >= 500) problems.push(`server error: ${response.status()} for ${response.request().method()} ${response.url()}`);
         });
       };
-      const watchContext = (ctx: BrowserContext) => {
-        ctx.pages().forEach(watchPage);
-        ctx.on('page', watchPage);
+      const watchContext = (ctx: BrowserContext, scripts = true) => {
+        ctx.pages().forEach((p) => watchPage(p, scripts));
+        ctx.on('page', (p) => watchPage(p, scripts));
       };
       watchContext(context);
       // Contexts the test opens itself (a second browser, JavaScript off) are watched too.
       const original = browser.newContext.bind(browser);
       (browser as Browser).newContext = async (options) => {
         const ctx = await original(options);
-        watchContext(ctx);
+        watchContext(ctx, options?.javaScriptEnabled !== false);
         return ctx;
       };
       await use(problems);

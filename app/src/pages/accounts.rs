@@ -101,7 +101,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login-username">"Username or email"</label>
-                    <input id="login-username" name="username" type="text" autocomplete="username" required bind:value=username />
+                    <input id="login-username" name="username" type="text" autocomplete="username" required value=username.get_untracked() bind:value=username />
                 </div>
                 <div class="field">
                     <label for="login-password">"Password"</label>
@@ -150,16 +150,16 @@ pub fn SignupPage() -> impl IntoView {
                     <form method="post" action=paths::SIGNUP_FORM on:submit=submit>
                         <div class="field">
                             <label for="signup-username">"Username"</label>
-                            <input id="signup-username" name="username" type="text" autocomplete="username" required minlength="3" maxlength="150" bind:value=username />
+                            <input id="signup-username" name="username" type="text" autocomplete="username" required minlength="3" maxlength="150" value=username.get_untracked() bind:value=username />
                             <p class="help">"3–150 letters, digits and . _ -"</p>
                         </div>
                         <div class="field">
                             <label for="signup-email">"Email"</label>
-                            <input id="signup-email" name="email" type="email" autocomplete="email" required bind:value=email />
+                            <input id="signup-email" name="email" type="email" autocomplete="email" required value=email.get_untracked() bind:value=email />
                         </div>
                         <div class="field">
                             <label for="signup-display-name">"Display name (optional)"</label>
-                            <input id="signup-display-name" name="display_name" type="text" autocomplete="name" maxlength="100" bind:value=display_name />
+                            <input id="signup-display-name" name="display_name" type="text" autocomplete="name" maxlength="100" value=display_name.get_untracked() bind:value=display_name />
                         </div>
                         <div class="field">
                             <label for="signup-password">"Password"</label>
@@ -310,11 +310,11 @@ fn DetailsForm(user: RwSignal<UserView>, initial: UserView) -> impl IntoView {
             <form method="post" action=paths::PROFILE_FORM on:submit=submit>
                 <div class="field">
                     <label for="profile-display-name">"Display name"</label>
-                    <input id="profile-display-name" name="display_name" type="text" maxlength="100" bind:value=display_name />
+                    <input id="profile-display-name" name="display_name" type="text" maxlength="100" value=display_name.get_untracked() bind:value=display_name />
                 </div>
                 <div class="field">
                     <label for="profile-email">"Email"</label>
-                    <input id="profile-email" name="email" type="email" required bind:value=email />
+                    <input id="profile-email" name="email" type="email" required value=email.get_untracked() bind:value=email />
                 </div>
                 <div class="actions">
                     <button type="submit">"Save details"</button>

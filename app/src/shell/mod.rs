@@ -124,6 +124,16 @@ pub fn page_access(path: &str) -> Option<Access> {
     PAGE_ACCESS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }
 
+/// The skip link moves the focus itself: the router takes a click on a link for a navigation and
+/// would leave the focus where it was.
+fn skip_to_content(ev: leptos::ev::MouseEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    ev.prevent_default();
+    if let Some(main) = document().get_element_by_id("content") {
+        let _ = main.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -136,7 +146,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="smallstack" href="/pkg/smallstack.css" />
         <Title formatter=|title: String| if title.is_empty() { "SmallStack".to_string() } else { format!("{title} · SmallStack") } />
         <Router>
-            <a class="skip-link" href="#content">"Skip to content"</a>
+            <a class="skip-link" href="#content" on:click=skip_to_content>"Skip to content"</a>
             <div class="page">
                 <nav::NavBar />
                 <main class="content" id="content" tabindex="-1">

@@ -336,10 +336,13 @@ fn scope_preview_to_page(state: ThemeState) {
 /// does), active while `/theme` is shown.
 #[cfg(feature = "hydrate")]
 mod leave_guard {
-    use super::{DISCARD, ThemeState};
+    use super::ThemeState;
     use leptos::prelude::*;
     use std::cell::Cell;
     use wasm_bindgen::{JsCast, closure::Closure};
+
+    /// What leaving `/theme` with an unsaved preview asks (the panel asks its own question).
+    const LEAVE: &str = "Leave this page and discard the theme changes you have not saved?";
 
     thread_local! {
         static ARMED: Cell<Option<ThemeState>> = const { Cell::new(None) };
@@ -370,7 +373,7 @@ mod leave_guard {
             if stays || ev.default_prevented() || !dirty() {
                 return;
             }
-            if !window().confirm_with_message(DISCARD).unwrap_or(false) {
+            if !window().confirm_with_message(LEAVE).unwrap_or(false) {
                 ev.prevent_default();
                 ev.stop_propagation();
             } else if let Some(state) = ARMED.with(Cell::get) {

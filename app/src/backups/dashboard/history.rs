@@ -75,6 +75,8 @@ fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: Bac
     let deletable = matches!(status, Status::Success | Status::Failed);
     let sha = sha256.unwrap_or_default();
     let short_sha: String = sha.chars().take(10).collect();
+    // The accessible name starts with the text shown, as a name must (WCAG 2.5.3).
+    let sha_label = format!("{short_sha}… (copy the SHA-256 of {filename})");
     let actions = (available || deletable).then(|| {
         let (restore_name, delete_name) = (filename.clone(), filename.clone());
         view! {
@@ -102,7 +104,7 @@ fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: Bac
                 {(!sha.is_empty()).then(|| {
                     let copy = sha.clone();
                     view! {
-                        <button type="button" class="linklike sha" title=format!("{sha} (click to copy)") aria-label=format!("Copy the SHA-256 of {filename}") on:click=move |_| crate::theme::state::copy_to_clipboard(&copy)>
+                        <button type="button" class="linklike sha" title=format!("{sha} (click to copy)") aria-label=sha_label on:click=move |_| crate::theme::state::copy_to_clipboard(&copy)>
                             <code>{short_sha}"…"</code>
                         </button>
                     }
