@@ -341,7 +341,9 @@ mod leave_guard {
     use std::cell::Cell;
     use wasm_bindgen::{JsCast, closure::Closure};
 
-    /// What leaving `/theme` with an unsaved preview asks (the panel asks its own question).
+    /// What leaving `/theme` with an unsaved preview asks. Not the panel's `DISCARD`: while this
+    /// lazy chunk and the main file shared that one string, the data of every lazy chunk stayed
+    /// in the main file (measured: +43 KB gzip on the first load of `/`).
     const LEAVE: &str = "Leave this page and discard the theme changes you have not saved?";
 
     thread_local! {

@@ -172,6 +172,21 @@ async fn uploads_are_validated_and_a_bad_one_leaves_nothing() {
     assert_eq!(app.fingerprint().await, before);
     assert_eq!(std::fs::read_dir(app.data_path("backups")).unwrap().count(), files_before, "no file left behind");
 
+    // The same bytes as a backup still kept: refused, naming that backup (issue 14, point 9).
+    let response = upload(good.clone()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let error: Value = response.json().await.unwrap();
+    let named = format!(
+        "This file is the same as backup #{} ({}), which is already kept.",
+        made["id"],
+        made["filename"].as_str().unwrap()
+    );
+    assert_eq!(error["error"], named.as_str());
+    assert_eq!(std::fs::read_dir(app.data_path("backups")).unwrap().count(), files_before, "no file left behind");
+
+    // Once that backup's file is deleted, the upload is kept.
+    let deleted = client.delete(app.url(&format!("/api/backups/{}", made["id"]))).send().await.unwrap();
+    assert_eq!(deleted.status(), 200);
     let response = upload(good).await.unwrap();
     assert_eq!(response.status(), 201);
     let uploaded: Value = response.json().await.unwrap();
