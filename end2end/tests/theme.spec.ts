@@ -127,6 +127,9 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width 
 const LAYOUTS = ['horizontal', 'vertical', 'vertical-right', 'boxed', 'fluid', 'condensed'] as const;
 
 test('the six layouts arrange navigation and content as designed, without overlap', async ({ browser, baseURL }) => {
+  // Twelve browser contexts, each saving a theme and loading two pages: more than the default
+  // minute on a busy 2-core machine.
+  test.setTimeout(3 * 60_000);
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const mode of ['light', 'dark']) {
     for (const layout of LAYOUTS) {
