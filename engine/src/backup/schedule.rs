@@ -270,7 +270,7 @@ mod tests {
             assert!(matches!(err, BackupError::InvalidSchedule(_)), "{bad:?}: {err}");
         }
         let err = Schedule::parse("0 0 2 * * *").unwrap_err().to_string();
-        assert!(err.contains("5 fields"), "{err}");
+        assert!(err.contains("it has 6 fields, and a schedule has five"), "{err}");
     }
 
     #[test]
