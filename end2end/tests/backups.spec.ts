@@ -159,6 +159,26 @@ test('the dashboard with twenty backups: every column and action fits from 1024 
       const box = (await row.getByRole(name.source.includes('Download') ? 'link' : 'button', { name }).boundingBox())!;
       expect(box.x + box.width, `${width}: ${name} inside the table`).toBeLessThanOrEqual(card.x + card.width + 1);
     }
+    // No header broken inside a word ("DURATIO N") nor spilling out of its cell: each word of a
+    // header is one box on one line, and the header is no wider than its cell.
+    const brokenHeaders = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="history"] th')].flatMap((th) => {
+        const bad: string[] = [];
+        if (th.scrollWidth > th.clientWidth + 1) bad.push(`${th.textContent} overflows its cell`);
+        const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const word of node.textContent!.matchAll(/\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, word.index!);
+            range.setEnd(node, word.index! + word[0].length);
+            const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+            if (lines.size > 1) bad.push(`${word[0]} broken over ${lines.size} lines`);
+          }
+        }
+        return bad;
+      }),
+    );
+    expect(brokenHeaders, `${width}: history headers`).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
     if (width === 1280) await page.screenshot({ path: join(__dirname, '..', '..', 'docs', 'screenshots', 'dashboard-1280.png'), fullPage: false });
   }
