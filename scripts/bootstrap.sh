@@ -52,8 +52,9 @@ if [ "${BOOTSTRAP_FOR:-all}" != build ] && [ "$(s3s-fs --version 2>/dev/null | a
   cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
 fi
 
-# npm: binaryen (wasm-opt) and playwright-core, pinned by package-lock.json.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm: binaryen (wasm-opt), playwright-core and axe-core (the accessibility check), pinned by
+# package-lock.json.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -20,6 +20,37 @@ pub struct Boot {
     pub signup_enabled: bool,
     /// The visitor's saved theme: the user's (from the server) or this browser's (its cookie).
     pub theme: ThemeChoice,
+    /// What the server said about the HTML form posted just before this page (without
+    /// JavaScript, a form posts to the server, which redirects back here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<Flash>,
+}
+
+/// The forms that also work as plain HTML forms (before or without the WASM client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormName {
+    Login,
+    Signup,
+    Profile,
+    Theme,
+}
+
+/// The outcome of an HTML form post, carried to the page it redirects to (in the session, read
+/// once): the message, and what was typed (never a password) to fill the form again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub form: FormName,
+    pub ok: bool,
+    pub message: String,
+    #[serde(default)]
+    pub values: Vec<(String, String)>,
+}
+
+impl Flash {
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
 }
 
 /// The id of the `<script type="application/json">` that carries [`PageData`].
@@ -101,6 +132,27 @@ pub fn use_boot() -> Boot {
     use_context::<Boot>().unwrap_or_default()
 }
 
+/// The flash of `form`, once: the page that shows it first takes it, so a later visit to the
+/// same page inside the browser starts clean.
+pub fn take_flash(form: FormName) -> Option<Flash> {
+    let slot = use_context::<FlashSlot>()?;
+    let matches = slot.0.with_value(|f| f.as_ref().is_some_and(|f| f.form == form));
+    if matches { slot.0.try_update_value(Option::take).flatten() } else { None }
+}
+
+/// Where [`take_flash`] finds the flash of the page (provided by the application root).
+#[derive(Clone, Copy)]
+pub struct FlashSlot(pub StoredValue<Option<Flash>>);
+
+/// The signed-in user as the page shows them now: it starts as the boot data says and follows
+/// changes made on the page (a new display name shows in the top bar at once).
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub RwSignal<Option<UserView>>);
+
+pub fn use_current_user() -> Option<CurrentUser> {
+    use_context::<CurrentUser>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +169,7 @@ mod tests {
             }),
             signup_enabled: true,
             theme: Default::default(),
+            flash: None,
         };
         assert!(!boot.to_script_json().contains("</script>"));
         assert_eq!(serde_json::from_str::<Boot>(&boot.to_script_json()).unwrap(), boot);

@@ -14,17 +14,22 @@ mod browser {
     use gloo_net::http::{Request, RequestBuilder, Response};
 
     async fn finish<R: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<R, ErrorBody> {
-        let response = response.map_err(|e| error(format!("the server could not be reached: {e}")))?;
+        let response = response.map_err(|e| {
+            error(format!("The server could not be reached ({e}). Check the connection and try again."))
+        })?;
         let status = response.status();
         if (200..300).contains(&status) {
             if status == 204 {
                 return serde_json::from_str("null").map_err(|e| error(e.to_string()));
             }
-            response.json::<R>().await.map_err(|e| error(format!("unexpected answer from the server: {e}")))
+            response
+                .json::<R>()
+                .await
+                .map_err(|e| error(format!("The server gave an answer this page cannot read ({e}). Reload the page.")))
         } else {
             match response.json::<ErrorBody>().await {
                 Ok(e) => Err(e),
-                Err(_) => Err(error(format!("the server answered {status}"))),
+                Err(_) => Err(error(format!("The server answered with an error ({status}). Try again."))),
             }
         }
     }
@@ -67,11 +72,11 @@ mod browser {
     ) {
         use wasm_bindgen::{JsCast, closure::Closure};
         let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
-            on_done(Err(error("this browser cannot upload files")));
+            on_done(Err(error("This browser cannot upload files.")));
             return;
         };
         if xhr.open("POST", url).is_err() {
-            on_done(Err(error("cannot start the upload")));
+            on_done(Err(error("The upload could not start. Try again.")));
             return;
         }
         let _ = xhr.set_request_header("content-type", "application/octet-stream");
@@ -92,22 +97,22 @@ mod browser {
                 let status = done_xhr.status().unwrap_or(0);
                 let text = done_xhr.response_text().ok().flatten().unwrap_or_default();
                 if status == 0 {
-                    on_done(Err(error("the upload was interrupted (the connection closed)")));
+                    on_done(Err(error("The upload was interrupted: the connection closed. Try again.")));
                 } else if (200..300).contains(&status) {
-                    on_done(
-                        serde_json::from_str::<R>(&text)
-                            .map_err(|e| error(format!("unexpected answer from the server: {e}"))),
-                    );
+                    on_done(serde_json::from_str::<R>(&text).map_err(|e| {
+                        error(format!("The server gave an answer this page cannot read ({e}). Reload the page."))
+                    }));
                 } else {
-                    on_done(Err(serde_json::from_str::<ErrorBody>(&text)
-                        .unwrap_or_else(|_| error(format!("the server answered {status}")))));
+                    on_done(Err(serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| {
+                        error(format!("The server answered with an error ({status}). Try again."))
+                    })));
                 }
             })
         };
         xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
         finished.forget();
         if xhr.send_with_opt_blob(Some(&file)).is_err() {
-            on_done(Err(error("cannot send the file")));
+            on_done(Err(error("The file could not be sent. Try again.")));
         }
     }
 
@@ -131,7 +136,7 @@ pub use browser::*;
 mod server_side {
     use super::*;
 
-    const NOT_HERE: &str = "only available in the browser";
+    const NOT_HERE: &str = "This works only in the browser.";
 
     pub async fn get<R: DeserializeOwned>(_url: &str) -> Result<R, ErrorBody> {
         Err(error(NOT_HERE))

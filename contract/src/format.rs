@@ -47,6 +47,23 @@ pub fn plural(count: u64, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
+/// A message as a sentence: a capital letter first and a full stop last. A message that starts
+/// with a name (a file, `integrity_check`, a path) keeps it as written.
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let first_word = message.split([' ', ':', ',', ';']).next().unwrap_or_default();
+    let mut out = if !first_word.is_empty() && first_word.chars().all(|c| c.is_ascii_lowercase()) {
+        let mut chars = message.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    } else {
+        message.to_string()
+    };
+    if out.chars().last().is_some_and(|c| !matches!(c, '.' | '!' | '?' | '…' | ':')) {
+        out.push('.');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +83,17 @@ mod tests {
         assert_eq!(human_duration(840), "14 minutes");
         assert_eq!(plural(1, "backup", "backups"), "1 backup");
         assert_eq!(plural(0, "backup", "backups"), "0 backups");
+    }
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(sentence("invalid username or password"), "Invalid username or password.");
+        assert_eq!(sentence("Saved."), "Saved.");
+        assert_eq!(sentence("try again in 3 minutes (or ask staff)"), "Try again in 3 minutes (or ask staff).");
+        // Names stay as they are written.
+        assert_eq!(sentence("db-20260101-000000.sqlite3 is damaged"), "db-20260101-000000.sqlite3 is damaged.");
+        assert_eq!(sentence("/srv/x.sqlite3: is empty"), "/srv/x.sqlite3: is empty.");
+        assert_eq!(sentence("integrity_check failed"), "integrity_check failed.");
+        assert_eq!(sentence(""), "");
     }
 }

@@ -16,6 +16,13 @@ pub const PROFILE_PASSWORD: &str = "/api/profile/password";
 pub const PROFILE_AVATAR: &str = "/api/profile/avatar";
 pub const AVATAR_FILE: &str = "/media/avatars/{name}";
 
+// The HTML forms that work without JavaScript post to their page's own address.
+pub const LOGIN_FORM: &str = "/login";
+pub const SIGNUP_FORM: &str = "/signup";
+pub const LOGOUT_FORM: &str = "/logout";
+pub const PROFILE_FORM: &str = "/profile";
+pub const THEME_FORM: &str = "/theme";
+
 pub const THEME: &str = "/api/theme";
 pub const PRESETS: &str = "/api/theme/presets";
 pub const PRESET: &str = "/api/theme/presets/{id}";

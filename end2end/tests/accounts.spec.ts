@@ -39,7 +39,8 @@ function png(width: number, height: number, rgb: [number, number, number]): Buff
   ]);
 }
 
-test('sign up, log out, log in, change the display name, upload an avatar and see it', async ({ page }) => {
+test('sign up, log out, log in, change the display name, upload an avatar and see it', async ({ page, allow }) => {
+  allow(/status of 401/);
   const username = uniqueName('e2e');
   const password = 'a-long-enough-password';
 
@@ -54,7 +55,7 @@ test('sign up, log out, log in, change the display name, upload an avatar and se
 
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Log in' })).toBeVisible();
   expect((await page.request.get('/api/me')).status()).toBe(401);
 
   await page.goto('/login?next=/profile');
@@ -62,7 +63,7 @@ test('sign up, log out, log in, change the display name, upload an avatar and se
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('invalid username or password');
+  await expect(page.getByRole('alert')).toHaveText('Invalid username or password.');
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
@@ -70,11 +71,14 @@ test('sign up, log out, log in, change the display name, upload an avatar and se
   await waitForHydration(page);
   await page.getByLabel('Display name').fill('Ada <b>Lovelace</b>');
   await page.getByRole('button', { name: 'Save details' }).click();
-  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(page.getByTestId('details-saved')).toHaveText('Saved.');
   await expect(page.getByTestId('profile-name')).toHaveText('Ada <b>Lovelace</b>');
+  // The top bar follows at once, without a reload.
+  await expect(page.getByTestId('nav-profile')).toHaveText('Ada <b>Lovelace</b>');
 
   await page.getByLabel(/^Image/).setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png(32, 32, [200, 30, 90]) });
   await page.getByRole('button', { name: 'Upload avatar' }).click();
+  await expect(page.getByTestId('avatar-saved')).toHaveText('Avatar uploaded.');
   const avatar = page.getByTestId('avatar');
   await expect(avatar).toBeVisible();
   await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(32);

@@ -1,4 +1,4 @@
-import { type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -127,6 +127,9 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width 
 const LAYOUTS = ['horizontal', 'vertical', 'vertical-right', 'boxed', 'fluid', 'condensed'] as const;
 
 test('the six layouts arrange navigation and content as designed, without overlap', async ({ browser, baseURL }) => {
+  // Twelve browser contexts, each saving a theme and loading two pages: more than the default
+  // minute on a busy 2-core machine.
+  test.setTimeout(3 * 60_000);
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const mode of ['light', 'dark']) {
     for (const layout of LAYOUTS) {
@@ -186,4 +189,104 @@ test('an open tab follows a theme saved in another tab', async ({ context }) => 
   await first.getByTestId('theme-save').click();
   await expect(first.getByTestId('theme-status')).toBeVisible();
   await expect.poll(() => htmlAttr(second, 'data-accent')).toBe('orange');
+});
+
+test('the Customize panel is a modal dialog: focus moves in and stays, Escape closes it, focus comes back', async ({ page }) => {
+  await page.goto('/about');
+  await waitForHydration(page);
+  const opener = page.getByTestId('open-theme-panel');
+  await opener.click();
+  const panel = page.getByTestId('theme-panel');
+  await expect(panel).toBeVisible();
+  await expect(panel).toHaveAttribute('aria-modal', 'true');
+  expect(await panel.evaluate((d) => d.matches(':modal'))).toBe(true);
+  await expect(panel.getByTestId('theme-save')).toBeVisible();
+  const focusInside = () => page.evaluate(() => document.activeElement === document.body || !!document.activeElement?.closest('dialog'));
+  expect(await page.evaluate(() => !!document.activeElement?.closest('dialog')), 'focus moved into the panel').toBe(true);
+  // Tab goes round the panel's controls, never to the links behind it.
+  for (let i = 0; i < 70; i++) {
+    await page.keyboard.press('Tab');
+    expect(await focusInside(), `Tab ${i + 1} left the panel`).toBe(true);
+  }
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+  await expect(opener).toBeFocused();
+});
+
+test('on a phone the panel fills the screen and its Save bar stays at the bottom, with no gap under it', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/about');
+  await waitForHydration(page);
+  await page.getByTestId('menu-button').click();
+  await page.getByTestId('open-theme-panel').click();
+  const panel = page.getByTestId('theme-panel');
+  const save = panel.getByTestId('theme-save');
+  await expect(save).toBeInViewport();
+  const bar = (await panel.locator('.sticky-actions').boundingBox())!;
+  const dialog = (await panel.boundingBox())!;
+  expect(Math.abs(bar.y + bar.height - (dialog.y + dialog.height)), 'the bar sits on the bottom edge').toBeLessThanOrEqual(1);
+  expect(dialog.width).toBeLessThanOrEqual(390);
+});
+
+test('an unsaved preview stays in the customizer: leaving asks first, and discarding brings the saved theme back', async ({ page }) => {
+  await page.goto('/about');
+  await waitForHydration(page);
+  const saved = await htmlAttr(page, 'data-mode');
+  await page.getByTestId('open-theme-panel').click();
+  const panel = page.getByTestId('theme-panel');
+  await panel.locator('label[for="panel-mode-dark"]').click();
+  expect(await htmlAttr(page, 'data-mode')).toBe('dark');
+  await expect(panel.getByTestId('theme-unsaved')).toBeVisible();
+
+  // Escape with unsaved changes asks; "stay" keeps the panel and the preview.
+  const questions: string[] = [];
+  page.once('dialog', (d) => { questions.push(d.message()); void d.dismiss(); });
+  await page.keyboard.press('Escape');
+  await expect.poll(() => questions.length).toBe(1);
+  expect(questions[0]).toContain('Discard');
+  await expect(panel).toBeVisible();
+  expect(await htmlAttr(page, 'data-mode')).toBe('dark');
+  // "Discard" closes it and the saved theme is back.
+  page.once('dialog', (d) => void d.accept());
+  await panel.getByTestId('theme-panel-close').click();
+  await expect(panel).toBeHidden();
+  expect(await htmlAttr(page, 'data-mode')).toBe(saved);
+
+  // On /theme, following a link away asks the same.
+  await openCustomizer(page);
+  await choose(page, 'accent', 'red');
+  expect(await htmlAttr(page, 'data-accent')).toBe('red');
+  page.once('dialog', (d) => void d.dismiss());
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'About' }).click();
+  await expect(page).toHaveURL(/\/theme$/);
+  expect(await htmlAttr(page, 'data-accent')).toBe('red');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'About' }).click();
+  await expect(page).toHaveURL(/\/about$/);
+  expect(await htmlAttr(page, 'data-accent')).toBe('blue');
+});
+
+test('presets: one Rename with a usable field and a Cancel; each button names its preset', async ({ page }) => {
+  await signUp(page.request, uniqueName('pr'));
+  for (const name of ['Ocean', 'Forest']) {
+    expect((await page.request.post('/api/theme/presets', { data: { name, theme: { mode: 'dark', accent: 'teal', font: 'serif', gray: 'slate', radius: '1', layout: 'fluid' } } })).status()).toBe(201);
+  }
+  await openCustomizer(page);
+  const presets = page.getByTestId('presets');
+  await expect(presets.getByRole('button', { name: 'Apply Ocean' })).toHaveCount(1);
+  await expect(presets.getByRole('button', { name: 'Apply Forest' })).toHaveCount(1);
+  await expect(presets.getByRole('button', { name: 'Delete Forest' })).toHaveCount(1);
+
+  await presets.getByRole('button', { name: 'Rename Ocean' }).click();
+  const field = presets.getByRole('textbox', { name: 'New name for Ocean' });
+  await expect(field).toBeVisible();
+  expect((await field.boundingBox())!.width).toBeGreaterThan(120);
+  await expect(presets.getByRole('button', { name: /^Rename/ })).toHaveCount(1); // Forest's only
+  await field.fill('Sea');
+  await presets.getByRole('button', { name: 'Cancel' }).click();
+  await expect(presets.getByText('Ocean')).toBeVisible();
+  await presets.getByRole('button', { name: 'Rename Ocean' }).click();
+  await field.fill('Sea');
+  await presets.getByRole('button', { name: 'Save name' }).click();
+  await expect(presets.getByRole('button', { name: 'Apply Sea' })).toHaveCount(1);
 });

@@ -657,6 +657,13 @@ async fn a_good_upload_is_recorded_and_restorable() {
     let bytes = std::fs::read(backup_path(dir.path(), &made.filename)).unwrap();
     make_notes(&engine.app_db, 13, 20).await;
 
+    // The same file as a backup still kept is not kept twice: the refusal names that backup.
+    let same = engine.backups.upload(std::io::Cursor::new(bytes.clone()), None).await.unwrap_err();
+    assert!(matches!(same, BackupError::Duplicate { id, .. } if id == made.id), "{same:?}");
+    assert!(same.to_string().contains(&format!("the same as backup #{}", made.id)), "{same}");
+    assert!(temp_files(dir.path()).is_empty());
+    // Once that backup's file is deleted, the upload is welcome.
+    engine.backups.delete(made.id).await.unwrap();
     let uploaded = engine.backups.upload(std::io::Cursor::new(bytes.clone()), None).await.unwrap();
     assert_eq!(uploaded.trigger, Trigger::Upload);
     assert_eq!(uploaded.status, Status::Success);
@@ -796,7 +803,12 @@ async fn retention_n_prunes_the_oldest_and_spares_safety_copies_and_uploads() {
     let engine = open_with(dir.path(), BackupConfig { retention: 3, ..Default::default() }).await;
     make_notes(&engine.app_db, 1, 3).await;
     let first = make_backups(&engine, 2).await;
-    let bytes = std::fs::read(backup_path(dir.path(), &engine.backups.get(first[0]).await.unwrap().filename)).unwrap();
+    // A backup made elsewhere (the same file as one kept here would be refused as a duplicate).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = open(elsewhere.path()).await;
+    make_notes(&other.app_db, 1, 2).await;
+    let made = other.backups.create(Trigger::Manual).await.unwrap();
+    let bytes = std::fs::read(backup_path(elsewhere.path(), &made.filename)).unwrap();
     let upload = engine.backups.upload(std::io::Cursor::new(bytes), None).await.unwrap();
     let safety = engine.backups.restore(RestoreSource::Id(first[1])).await.unwrap().safety_backup;
     let rest = make_backups(&engine, 3).await;
@@ -960,11 +972,17 @@ async fn a_second_operation_is_refused_while_one_runs() {
     assert_eq!(fingerprints(&engine).await, before, "a refused manual run leaves no record");
     drop(lock);
 
-    // Two at once: one proceeds, the other is refused.
+    // Two at once in this process: one backup is made; the second start either joins it (the
+    // same record) or, when it came before the first held the lock's state, is refused.
     let (a, b) = tokio::join!(engine.backups.create(Trigger::Manual), engine.backups.create(Trigger::Cli));
-    assert!(a.is_ok() != b.is_ok(), "exactly one proceeds: {a:?} / {b:?}");
-    let refused = if a.is_ok() { b } else { a };
-    assert!(matches!(refused, Err(BackupError::AlreadyRunning { .. })));
+    match (&a, &b) {
+        (Ok(x), Ok(y)) => assert_eq!(x.id, y.id, "both answers name the one backup"),
+        _ => {
+            assert!(a.is_ok() != b.is_ok(), "exactly one proceeds: {a:?} / {b:?}");
+            let refused = if a.is_ok() { b } else { a };
+            assert!(matches!(refused, Err(BackupError::AlreadyRunning { .. })));
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -156,3 +156,60 @@ async fn both_kinds_migrate_and_reopen() {
         assert!(again.integrity_check().await.unwrap().is_empty());
     }
 }
+
+/// The migration that lets `download` into `backups.trigger` keeps every backup, every event
+/// (which refer to the backups and would cascade away with a careless rebuild), the indexes and
+/// the id counters; and the widened CHECK still refuses other values.
+#[tokio::test]
+async fn the_download_trigger_migration_keeps_the_catalogue() {
+    use engine::migrations::SystemMigrator;
+    use sea_orm_migration::MigratorTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("system.sqlite3").display());
+    let conn = sea_orm::Database::connect(&url).await.unwrap();
+    let run = |sql: &'static str| {
+        let conn = conn.clone();
+        async move { conn.execute_unprepared(sql).await }
+    };
+    run("PRAGMA foreign_keys = ON").await.unwrap();
+    SystemMigrator::up(&conn, Some(2)).await.unwrap();
+    run("INSERT INTO backups (filename, created_at, status, trigger) VALUES \
+         ('db-20260101-000000.sqlite3', '2026-01-01T00:00:00Z', 'success', 'manual'), \
+         ('db-20260102-000000.sqlite3', '2026-01-02T00:00:00Z', 'deleted', 'upload')")
+    .await
+    .unwrap();
+    run("INSERT INTO backup_events (backup_id, at, kind, detail) VALUES (1, '2026-01-01T00:00:01Z', 'created', 'x'), \
+         (2, '2026-01-02T00:00:01Z', 'created', 'y')")
+    .await
+    .unwrap();
+    assert!(
+        run("INSERT INTO backups (filename, created_at, status, trigger) VALUES ('a', 'b', 'success', 'download')")
+            .await
+            .is_err()
+    );
+
+    SystemMigrator::up(&conn, None).await.unwrap();
+    let count = |sql: &'static str| {
+        let conn = conn.clone();
+        async move {
+            let row = conn.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await.unwrap().unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM backups").await, 2);
+    assert_eq!(count("SELECT count(*) FROM backup_events").await, 2);
+    assert_eq!(count("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'backup%'").await, 3);
+    run("INSERT INTO backups (filename, created_at, status, trigger) VALUES ('c', 'd', 'success', 'download')")
+        .await
+        .unwrap();
+    assert_eq!(count("SELECT max(id) FROM backups").await, 3, "ids go on from where they were");
+    assert!(
+        run("INSERT INTO backups (filename, created_at, status, trigger) VALUES ('e', 'f', 'success', 'bogus')")
+            .await
+            .is_err()
+    );
+    // Events still cascade with their backup, and still refuse an unknown backup.
+    assert!(run("INSERT INTO backup_events (backup_id, at, kind) VALUES (99, 'x', 'created')").await.is_err());
+    let problems = conn.query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA foreign_key_check")).await;
+    assert!(problems.unwrap().is_empty());
+}

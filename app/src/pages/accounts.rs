@@ -1,8 +1,11 @@
-//! Log in, sign up, first-staff setup and the profile page. Forms talk to the JSON API; after a
-//! login or logout the page is loaded afresh so the server renders the new session (and theme).
+//! Log in, sign up, first-staff setup and the profile page. Log in, sign up and the profile
+//! details are plain HTML forms too: before (or without) the WASM client they post to the server,
+//! which answers with a redirect and, on a refusal, the reason in a flash shown here. Once the
+//! client runs, they talk to the JSON API; after a login the page is loaded afresh so the server
+//! renders the new session (and theme).
 
 use crate::{
-    boot::{PageData, load_page_data, use_boot},
+    boot::{Flash, FormName, PageData, load_page_data, take_flash, use_boot, use_current_user},
     client,
     pages::Protected,
 };
@@ -17,28 +20,30 @@ use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-/// True once the WASM client runs: forms submit through it, so their buttons wait for it.
+/// True once the WASM client runs. The forms that have no plain-HTML version (setup, avatar,
+/// password) wait for it: submitted without it, the browser would send them as a GET.
 fn hydrated() -> ReadSignal<bool> {
     let (ready, set_ready) = signal(false);
     Effect::new(move |_| set_ready.set(true));
     ready
 }
 
-/// An account form's state: the server's last refusal, a request in flight, the client ready.
+/// An account form's state: the server's last refusal (first from the flash of a form posted
+/// without JavaScript) and a request in flight.
 #[derive(Clone, Copy)]
 struct FormState {
     error: RwSignal<Option<String>>,
     pending: RwSignal<bool>,
-    ready: ReadSignal<bool>,
 }
 
 impl FormState {
-    fn new() -> Self {
-        FormState { error: RwSignal::new(None), pending: RwSignal::new(false), ready: hydrated() }
+    fn new(flash: Option<&Flash>) -> Self {
+        let error = flash.filter(|f| !f.ok).map(|f| f.message.clone());
+        FormState { error: RwSignal::new(error), pending: RwSignal::new(false) }
     }
 
     fn disabled(self) -> impl Fn() -> bool + Copy {
-        move || self.pending.get() || !self.ready.get()
+        move || self.pending.get()
     }
 
     /// Posts `body` to `url`; on success loads `then` afresh, so the server renders the new
@@ -67,13 +72,20 @@ fn ErrorMessage(error: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// What was typed in a field, back from the flash of a refused form.
+fn typed(flash: Option<&Flash>, name: &str) -> RwSignal<String> {
+    RwSignal::new(flash.and_then(|f| f.value(name)).unwrap_or_default())
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let username = RwSignal::new(String::new());
+    let flash = take_flash(FormName::Login);
+    let username = typed(flash.as_ref(), "username");
     let password = RwSignal::new(String::new());
-    let form = FormState::new();
+    let form = FormState::new(flash.as_ref());
     let boot = use_boot();
+    let next = query.read_untracked().get("next").unwrap_or_default();
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -86,10 +98,11 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card form">
             <h1>"Log in"</h1>
             <ErrorMessage error=form.error />
-            <form on:submit=submit>
+            <form method="post" action=paths::LOGIN_FORM on:submit=submit>
+                <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login-username">"Username or email"</label>
-                    <input id="login-username" name="username" type="text" autocomplete="username" required bind:value=username />
+                    <input id="login-username" name="username" type="text" autocomplete="username" required value=username.get_untracked() bind:value=username />
                 </div>
                 <div class="field">
                     <label for="login-password">"Password"</label>
@@ -107,11 +120,12 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let boot = use_boot();
-    let username = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let display_name = RwSignal::new(String::new());
+    let flash = take_flash(FormName::Signup);
+    let username = typed(flash.as_ref(), "username");
+    let email = typed(flash.as_ref(), "email");
+    let display_name = typed(flash.as_ref(), "display_name");
     let password = RwSignal::new(String::new());
-    let form = FormState::new();
+    let form = FormState::new(flash.as_ref());
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -134,23 +148,23 @@ pub fn SignupPage() -> impl IntoView {
             } else {
                 view! {
                     <ErrorMessage error=form.error />
-                    <form on:submit=submit>
+                    <form method="post" action=paths::SIGNUP_FORM on:submit=submit>
                         <div class="field">
                             <label for="signup-username">"Username"</label>
-                            <input id="signup-username" type="text" autocomplete="username" required minlength="3" maxlength="150" bind:value=username />
+                            <input id="signup-username" name="username" type="text" autocomplete="username" required minlength="3" maxlength="150" value=username.get_untracked() bind:value=username />
                             <p class="help">"3–150 letters, digits and . _ -"</p>
                         </div>
                         <div class="field">
                             <label for="signup-email">"Email"</label>
-                            <input id="signup-email" type="email" autocomplete="email" required bind:value=email />
+                            <input id="signup-email" name="email" type="email" autocomplete="email" required value=email.get_untracked() bind:value=email />
                         </div>
                         <div class="field">
                             <label for="signup-display-name">"Display name (optional)"</label>
-                            <input id="signup-display-name" type="text" autocomplete="name" maxlength="100" bind:value=display_name />
+                            <input id="signup-display-name" name="display_name" type="text" autocomplete="name" maxlength="100" value=display_name.get_untracked() bind:value=display_name />
                         </div>
                         <div class="field">
                             <label for="signup-password">"Password"</label>
-                            <input id="signup-password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
+                            <input id="signup-password" name="password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
                             <p class="help">"At least 8 characters."</p>
                         </div>
                         <div class="actions">
@@ -190,7 +204,8 @@ fn SetupForm() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let form = FormState::new();
+    let form = FormState::new(None);
+    let ready = hydrated();
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -220,7 +235,7 @@ fn SetupForm() -> impl IntoView {
                     <input id="setup-password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
                 </div>
                 <div class="actions">
-                    <button type="submit" disabled=form.disabled()>"Create staff account"</button>
+                    <button type="submit" disabled=move || form.disabled()() || !ready.get()>"Create staff account"</button>
                 </div>
             </form>
     }
@@ -241,6 +256,15 @@ fn ProfileForms() -> impl IntoView {
     let boot = use_boot();
     let Some(initial) = boot.user.clone() else { return ().into_any() };
     let user = RwSignal::new(initial.clone());
+    // The top bar shows the new name and avatar at once.
+    if let Some(current) = use_current_user() {
+        Effect::new(move |_| {
+            let changed = user.get();
+            if current.0.with_untracked(|u| u.as_ref() != Some(&changed)) {
+                current.0.set(Some(changed));
+            }
+        });
+    }
     view! {
         <section class="card profile-head">
             <Avatar user />
@@ -272,11 +296,12 @@ fn Avatar(user: RwSignal<UserView>) -> impl IntoView {
 
 #[component]
 fn DetailsForm(user: RwSignal<UserView>, initial: UserView) -> impl IntoView {
-    let display_name = RwSignal::new(initial.display_name);
-    let email = RwSignal::new(initial.email);
-    let error = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(false);
-    let ready = hydrated();
+    let flash = take_flash(FormName::Profile);
+    let refused = flash.as_ref().filter(|f| !f.ok);
+    let display_name = RwSignal::new(refused.and_then(|f| f.value("display_name")).unwrap_or(initial.display_name));
+    let email = RwSignal::new(refused.and_then(|f| f.value("email")).unwrap_or(initial.email));
+    let error = RwSignal::new(refused.map(|f| f.message.clone()));
+    let saved = RwSignal::new(flash.as_ref().is_some_and(|f| f.ok));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         error.set(None);
@@ -299,17 +324,19 @@ fn DetailsForm(user: RwSignal<UserView>, initial: UserView) -> impl IntoView {
         <section class="card form">
             <h2>"Details"</h2>
             <ErrorMessage error />
-            <Show when=move || saved.get()><p class="alert success" role="status">"Saved."</p></Show>
-            <form on:submit=submit>
+            <form method="post" action=paths::PROFILE_FORM on:submit=submit>
                 <div class="field">
                     <label for="profile-display-name">"Display name"</label>
-                    <input id="profile-display-name" type="text" maxlength="100" bind:value=display_name />
+                    <input id="profile-display-name" name="display_name" type="text" maxlength="100" value=display_name.get_untracked() bind:value=display_name />
                 </div>
                 <div class="field">
                     <label for="profile-email">"Email"</label>
-                    <input id="profile-email" type="email" required bind:value=email />
+                    <input id="profile-email" name="email" type="email" required value=email.get_untracked() bind:value=email />
                 </div>
-                <button type="submit" disabled=move || !ready.get()>"Save details"</button>
+                <div class="actions">
+                    <button type="submit">"Save details"</button>
+                    <Show when=move || saved.get()><p class="form-status ok" role="status" data-testid="details-saved">"Saved."</p></Show>
+                </div>
             </form>
         </section>
     }
@@ -319,11 +346,13 @@ fn DetailsForm(user: RwSignal<UserView>, initial: UserView) -> impl IntoView {
 fn AvatarForm(user: RwSignal<UserView>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
+    let uploaded = RwSignal::new(false);
     let ready = hydrated();
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         error.set(None);
+        uploaded.set(false);
         #[cfg(feature = "hydrate")]
         {
             let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
@@ -337,14 +366,17 @@ fn AvatarForm(user: RwSignal<UserView>) -> impl IntoView {
             pending.set(true);
             spawn_local(async move {
                 match client::post_form::<UserResponse>(paths::PROFILE_AVATAR, form).await {
-                    Ok(r) => user.set(r.user),
+                    Ok(r) => {
+                        user.set(r.user);
+                        uploaded.set(true);
+                    }
                     Err(e) => error.set(Some(e.error)),
                 }
                 pending.set(false);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (input, user, pending);
+        let _ = (input, user, pending, uploaded);
     };
     view! {
         <section class="card form">
@@ -355,7 +387,10 @@ fn AvatarForm(user: RwSignal<UserView>) -> impl IntoView {
                     <label for="profile-avatar">"Image (PNG, JPEG or WebP, at most 5 MB)"</label>
                     <input id="profile-avatar" type="file" accept="image/png,image/jpeg,image/webp" node_ref=input />
                 </div>
-                <button type="submit" disabled=move || pending.get() || !ready.get()>"Upload avatar"</button>
+                <div class="actions">
+                    <button type="submit" disabled=move || pending.get() || !ready.get()>"Upload avatar"</button>
+                    <Show when=move || uploaded.get()><p class="form-status ok" role="status" data-testid="avatar-saved">"Avatar uploaded."</p></Show>
+                </div>
             </form>
         </section>
     }

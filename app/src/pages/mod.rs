@@ -6,8 +6,6 @@ mod not_found;
 
 pub use about::AboutPage;
 pub use accounts::{LoginPage, ProfilePage, SetupPage, SignupPage};
-#[cfg(feature = "ssr")]
-pub use forbidden::forbidden_document;
 pub use forbidden::{Forbidden, Protected};
 pub use home::HomePage;
 pub use not_found::NotFound;

@@ -5,7 +5,7 @@ mod nav;
 mod routes;
 
 use crate::{
-    boot::{BOOT_SCRIPT_ID, Boot, PAGE_SCRIPT_ID, load_boot, load_page_data},
+    boot::{BOOT_SCRIPT_ID, Boot, CurrentUser, FlashSlot, PAGE_SCRIPT_ID, load_boot, load_page_data},
     pages::{AboutPage, HomePage, NotFound},
     theme::{ThemeChoice, state::provide_theme_state},
 };
@@ -132,19 +132,32 @@ pub fn page_access(path: &str) -> Option<Access> {
     PAGE_ACCESS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }
 
+/// The skip link moves the focus itself: the router takes a click on a link for a navigation and
+/// would leave the focus where it was.
+fn skip_to_content(ev: leptos::ev::MouseEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    ev.prevent_default();
+    if let Some(main) = document().get_element_by_id("content") {
+        let _ = main.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let boot = load_boot();
     provide_theme_state(&boot);
+    provide_context(FlashSlot(StoredValue::new(boot.flash.clone())));
+    provide_context(CurrentUser(RwSignal::new(boot.user.clone())));
     provide_context(boot);
     view! {
         <Stylesheet id="smallstack" href="/pkg/smallstack.css" />
         <Title formatter=|title: String| if title.is_empty() { "SmallStack".to_string() } else { format!("{title} · SmallStack") } />
         <Router>
+            <a class="skip-link" href="#content" on:click=skip_to_content>"Skip to content"</a>
             <div class="page">
                 <nav::NavBar />
-                <main class="content" id="content">
+                <main class="content" id="content" tabindex="-1">
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=HomePage />
                         <Route path=StaticSegment("about") view=AboutPage />

@@ -42,13 +42,15 @@ pub enum Trigger {
     PreRestore,
     /// A file uploaded through the dashboard.
     Upload,
+    /// "Download a fresh backup" in the dashboard: made to be downloaded at once.
+    Download,
 }
 
 impl Trigger {
     /// Retention prunes only backups made by the schedule or on demand; safety copies and
     /// uploads are removed only by hand.
     pub fn is_prunable(self) -> bool {
-        matches!(self, Trigger::Manual | Trigger::Scheduled | Trigger::Cli)
+        matches!(self, Trigger::Manual | Trigger::Scheduled | Trigger::Cli | Trigger::Download)
     }
 }
 

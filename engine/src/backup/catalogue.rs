@@ -129,7 +129,7 @@ impl Catalogue {
     }
 
     pub(crate) async fn require(&self, id: i64) -> Result<BackupRecord, BackupError> {
-        self.get(id).await?.ok_or_else(|| BackupError::NotFound(format!("no backup with id {id}")))
+        self.get(id).await?.ok_or_else(|| BackupError::NotFound(format!("there is no backup #{id}")))
     }
 
     /// The newest record with this file name that is not a skipped run.

@@ -1,8 +1,8 @@
 //! Making a backup: copy, verify, checksum, publish under its name, record, then retention.
 
 use super::{
-    BackupEngine, BackupError, BackupName, BackupRecord, EventKind, FileCheck, Operation, Reporter, Status, Trigger,
-    blocking, catalogue::Finished, elapsed_ms, files, sqlite,
+    BackupEngine, BackupError, BackupName, BackupRecord, CurrentBackup, EventKind, FileCheck, Operation, Reporter,
+    Status, Trigger, blocking, catalogue::Finished, elapsed_ms, files, sqlite,
 };
 use chrono::{DateTime, Utc};
 use contract::{ClosedSet, format::human_bytes};
@@ -15,7 +15,22 @@ pub struct StartedBackup {
     /// Completes with the finished record, or why it failed. The backup goes on when this is
     /// dropped.
     pub finished: JoinHandle<Result<BackupRecord, BackupError>>,
+    /// True when this start found a backup of this process already running and answers with
+    /// that one rather than making a second (a double click on "Backup now").
+    pub joined: bool,
 }
+
+/// Sets the process's current backup back to idle however the backup ends.
+struct CurrentGuard(std::sync::Arc<tokio::sync::watch::Sender<CurrentBackup>>);
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        self.0.send_replace(CurrentBackup::Idle);
+    }
+}
+
+/// Told of a backup's record as soon as it exists.
+pub(super) type OnStart = Box<dyn FnOnce(&BackupRecord) + Send>;
 
 impl BackupEngine {
     /// Makes a backup now and waits for it: copy, verify, checksum, publish, record, then apply
@@ -27,23 +42,57 @@ impl BackupEngine {
     }
 
     /// Starts a backup on a task of its own and returns as soon as its record exists, with that
-    /// record: a caller that answers before the copy ends can say which backup it started.
+    /// record: a caller that answers before the copy ends can say which backup it started. When
+    /// this process is already making a backup, an unscheduled start joins it (`joined`); a
+    /// restore, or a backup of another process, is still [`BackupError::AlreadyRunning`].
     pub async fn start(&self, trigger: Trigger) -> Result<StartedBackup, BackupError> {
         let (on_start, started) = oneshot::channel();
         let this = self.clone();
         let finished = tokio::spawn(async move { this.create_now(trigger, on_start).await });
         match started.await {
-            Ok(record) => Ok(StartedBackup { record, finished }),
+            Ok(record) => Ok(StartedBackup { record, finished, joined: false }),
             // The task ended before it made a record: it was refused (busy, stopping, no space…).
             Err(_) => match finished.await {
+                Ok(Err(e @ BackupError::AlreadyRunning { .. })) => match self.join_current(trigger).await {
+                    Some(joined) => Ok(joined),
+                    None => Err(e),
+                },
                 Ok(Err(e)) => Err(e),
                 // Every backup sends its record before it can succeed; kept total all the same.
-                Ok(Ok(record)) => {
-                    Ok(StartedBackup { record: record.clone(), finished: tokio::spawn(async { Ok(record) }) })
-                }
+                Ok(Ok(record)) => Ok(StartedBackup {
+                    record: record.clone(),
+                    finished: tokio::spawn(async { Ok(record) }),
+                    joined: false,
+                }),
                 Err(e) => Err(BackupError::Failed(format!("the backup stopped unexpectedly: {e}"))),
             },
         }
+    }
+
+    /// The backup this process is making, to answer a second start with. A scheduled run does
+    /// not join (it records `skipped`).
+    async fn join_current(&self, trigger: Trigger) -> Option<StartedBackup> {
+        if trigger == Trigger::Scheduled {
+            return None;
+        }
+        let mut current = self.inner.current.subscribe();
+        let record = match &*current.wait_for(|c| !matches!(c, CurrentBackup::Starting)).await.ok()? {
+            CurrentBackup::Running(record) => record.clone(),
+            _ => return None,
+        };
+        let (this, id) = (self.clone(), record.id);
+        let finished = tokio::spawn(async move {
+            // Ends when that backup's guard sets the process idle (or another backup started).
+            let _ = current.wait_for(|c| !matches!(c, CurrentBackup::Running(r) if r.id == id)).await;
+            let record = this.get(id).await?;
+            match record.status {
+                Status::Success => Ok(record),
+                _ => Err(BackupError::Failed(
+                    record.error.clone().unwrap_or_else(|| format!("backup {id} did not finish")),
+                )),
+            }
+        });
+        Some(StartedBackup { record, finished, joined: true })
     }
 
     async fn create_now(
@@ -68,6 +117,15 @@ impl BackupEngine {
             }
             Err(e) => return Err(e),
         };
+        // Dropped before the lock: a start that finds the lock free never sees this one's state.
+        let current = CurrentGuard(self.inner.current.clone());
+        current.0.send_replace(CurrentBackup::Starting);
+        let announce = current.0.clone();
+        let on_start: OnStart = Box::new(move |record: &BackupRecord| {
+            announce.send_replace(CurrentBackup::Running(record.clone()));
+            // Nobody listening any more is fine: the backup goes on.
+            let _ = on_start.send(record.clone());
+        });
         let reporter = self.reporter(Operation::Backup);
         let record = self.snapshot(trigger, &reporter, Some(on_start)).await?;
         if trigger.is_prunable()
@@ -96,7 +154,7 @@ impl BackupEngine {
         &self,
         trigger: Trigger,
         reporter: &Reporter,
-        on_start: Option<oneshot::Sender<BackupRecord>>,
+        on_start: Option<OnStart>,
     ) -> Result<BackupRecord, BackupError> {
         let started = Instant::now();
         let started_at = Utc::now();
@@ -106,8 +164,7 @@ impl BackupEngine {
         let tmp = files::temp_path(&self.inner.dir, name.as_str());
         let record = self.inner.catalogue.insert_running(name.as_str(), trigger, started_at, &tmp).await?;
         if let Some(on_start) = on_start {
-            // Nobody listening any more is fine: the backup goes on.
-            let _ = on_start.send(record.clone());
+            on_start(&record);
         }
         let reporter = reporter.with_backup_id(record.id);
         match self.snapshot_into(&tmp, started_at, sequence, &reporter).await {

@@ -25,6 +25,10 @@ pub enum BackupError {
     /// (HTTP 422).
     #[error("{reason}")]
     Invalid { reason: String },
+    /// An upload is byte for byte a backup the catalogue already keeps (HTTP 409). Nothing is
+    /// kept twice.
+    #[error("this file is the same as backup #{id} ({filename}), which is already kept")]
+    Duplicate { id: i64, filename: String },
     /// An upload is larger than `BACKUP_UPLOAD_MAX` (HTTP 413).
     #[error("the file is larger than the upload limit of {limit} bytes ({})", human_bytes(*.limit))]
     TooLarge { limit: u64 },
@@ -156,6 +160,7 @@ impl BackupError {
                 | BackupError::NoFile { .. }
                 | BackupError::InvalidName { .. }
                 | BackupError::Invalid { .. }
+                | BackupError::Duplicate { .. }
                 | BackupError::TooLarge { .. }
                 | BackupError::InvalidSchedule(_)
                 | BackupError::InvalidRetention { .. }

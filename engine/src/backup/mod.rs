@@ -103,6 +103,9 @@ struct Inner {
     dir: PathBuf,
     config: BackupConfig,
     progress: Arc<watch::Sender<Option<Progress>>>,
+    /// The backup this process is making (not a restore's safety copy), so a second start can
+    /// answer with it instead of making another.
+    current: Arc<watch::Sender<CurrentBackup>>,
     /// Bumped whenever the schedule setting changes, to wake the scheduler.
     schedule_version: watch::Sender<u64>,
     /// Set when the process stops: running copies stop between steps, new operations are refused.
@@ -113,6 +116,15 @@ impl fmt::Debug for BackupEngine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BackupEngine").field("dir", &self.inner.dir).field("config", &self.inner.config).finish()
     }
+}
+
+/// Where this process's own backup stands.
+#[derive(Debug, Clone)]
+enum CurrentBackup {
+    Idle,
+    /// It holds the lock and is making its record (a moment).
+    Starting,
+    Running(BackupRecord),
 }
 
 fn elapsed_ms(since: Instant) -> u64 {
@@ -146,6 +158,7 @@ impl BackupEngine {
                 dir: backup_dir,
                 config,
                 progress: Arc::new(watch::Sender::new(None)),
+                current: Arc::new(watch::Sender::new(CurrentBackup::Idle)),
                 schedule_version: watch::Sender::new(0),
                 stopping: Arc::new(AtomicBool::new(false)),
             }),

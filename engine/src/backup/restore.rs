@@ -120,20 +120,20 @@ impl BackupEngine {
             None => path.display().to_string(),
         };
         if !path.exists() {
-            return Err(BackupError::invalid(format!("{label}: no such file")));
+            return Err(BackupError::invalid(format!("{label} does not exist (no such file)")));
         }
         // A first cheap look, before copying anything: refuses a text file or a truncated one at once.
         match crate::db::read_header(&path) {
             Ok(_) => {}
-            Err(crate::db::HeaderError::Empty) => return Err(BackupError::invalid(format!("{label}: is empty"))),
-            Err(crate::db::HeaderError::Io(_)) => return Err(BackupError::invalid(format!("{label}: cannot be read"))),
-            Err(e) => return Err(BackupError::invalid(format!("{label}: {e}"))),
+            Err(crate::db::HeaderError::Empty) => return Err(BackupError::invalid(format!("{label} is empty"))),
+            Err(crate::db::HeaderError::Io(_)) => return Err(BackupError::invalid(format!("{label} cannot be read"))),
+            Err(e) => return Err(BackupError::invalid(format!("{label} {e}"))),
         }
         let live = self.inner.app_db.path().to_path_buf();
         if let (Ok(a), Ok(b)) = (path.canonicalize(), live.canonicalize())
             && a == b
         {
-            return Err(BackupError::invalid(format!("{label}: is the live database itself")));
+            return Err(BackupError::invalid(format!("{label} is the live database itself")));
         }
         let source_len = files::file_len(&path);
         let (db, wal) = files::database_bytes(&live);

@@ -22,6 +22,49 @@ pub enum Schedule {
     Cron { expression: String, cron: Box<Cron> },
 }
 
+fn parse_cron(expression: &str) -> Result<Cron, croner::errors::CronError> {
+    CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build().parse(expression)
+}
+
+/// The five fields of a cron expression, with the values each takes.
+const FIELDS: [(&str, &str); 5] = [
+    ("minute", "0–59"),
+    ("hour", "0–23"),
+    ("day of the month", "1–31"),
+    ("month", "1–12 or JAN–DEC"),
+    ("day of the week", "0–7 or SUN–SAT"),
+];
+
+/// Why an expression the cron parser refused is wrong, in words (the parser's own messages
+/// speak of "patterns" and "components"): the number of fields, or the first field whose value
+/// is out of its range.
+fn explain(expression: &str) -> String {
+    const EXAMPLE: &str = "for example \"0 2 * * *\" is 02:00 every day";
+    let fields: Vec<&str> = expression.split_whitespace().collect();
+    if expression.starts_with('@') {
+        return format!(
+            "\"{expression}\" is not a shortcut this schedule knows: use @hourly, @daily, @weekly, @monthly or @yearly"
+        );
+    }
+    if fields.len() != 5 {
+        return format!(
+            "it has {} {}, and a schedule has five: minute, hour, day of the month, month and day of the week ({EXAMPLE})",
+            fields.len(),
+            if fields.len() == 1 { "field" } else { "fields" }
+        );
+    }
+    for (i, (name, range)) in FIELDS.iter().enumerate() {
+        let probe: Vec<&str> = (0..5).map(|j| if j == i { fields[i] } else { "*" }).collect();
+        if parse_cron(&probe.join(" ")).is_err() {
+            return format!(
+                "the {name} field \"{}\" is not valid: it takes {range}, a list, a range or */step",
+                fields[i]
+            );
+        }
+    }
+    format!("\"{expression}\" is not a schedule this server understands ({EXAMPLE})")
+}
+
 impl Schedule {
     /// `off` (any letter case) or a five-field cron expression; aliases such as `@daily` are
     /// accepted. The error carries the parser's reason.
@@ -33,12 +76,12 @@ impl Schedule {
         if trimmed.is_empty() {
             return Err(BackupError::InvalidSchedule("it is empty (use \"off\" to disable scheduled backups)".into()));
         }
-        let parser = CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build();
-        let cron = parser.parse(trimmed).map_err(|e| BackupError::InvalidSchedule(e.to_string()))?;
+        let cron = parse_cron(trimmed).map_err(|_| BackupError::InvalidSchedule(explain(trimmed)))?;
         // A pattern can parse and still never match (30 February): refuse it now rather than
         // have the scheduler find out at run time.
-        cron.find_next_occurrence(&Utc::now(), false)
-            .map_err(|e| BackupError::InvalidSchedule(format!("it never matches a date: {e}")))?;
+        cron.find_next_occurrence(&Utc::now(), false).map_err(|_| {
+            BackupError::InvalidSchedule(format!("\"{trimmed}\" never matches a date (like 30 February)"))
+        })?;
         let expression = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
         Ok(Schedule::Cron { expression, cron: Box::new(cron) })
     }
@@ -190,6 +233,32 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn a_refused_schedule_says_why_in_words() {
+        let reason = |raw: &str| match Schedule::parse(raw) {
+            Err(BackupError::InvalidSchedule(reason)) => reason,
+            other => panic!("{raw:?}: {:?}", other.map(|s| s.expression().to_string())),
+        };
+        assert_eq!(
+            reason("0 3 * *"),
+            "it has 4 fields, and a schedule has five: minute, hour, day of the month, month and day of the week \
+             (for example \"0 2 * * *\" is 02:00 every day)"
+        );
+        assert!(reason("0 0 3 * * *").starts_with("it has 6 fields"));
+        assert!(reason("every").starts_with("it has 1 field,"));
+        assert_eq!(
+            reason("61 * * * *"),
+            "the minute field \"61\" is not valid: it takes 0–59, a list, a range or */step"
+        );
+        assert!(reason("0 25 * * *").starts_with("the hour field \"25\""));
+        assert!(reason("0 0 * 13 *").starts_with("the month field \"13\""));
+        assert!(reason("0 0 30 2 *").contains("never matches a date"));
+        for raw in ["0 3 * *", "61 * * * *", "0 0 30 2 *", "@sometimes"] {
+            let r = reason(raw);
+            assert!(!r.contains("attern") && !r.contains("omponent") && !r.contains("Cron"), "{raw}: {r}");
+        }
+    }
+
+    #[test]
     fn five_fields_or_off() {
         assert!(Schedule::parse("off").unwrap().is_off());
         assert!(Schedule::parse(" OFF ").unwrap().is_off());
@@ -201,7 +270,7 @@ mod tests {
             assert!(matches!(err, BackupError::InvalidSchedule(_)), "{bad:?}: {err}");
         }
         let err = Schedule::parse("0 0 2 * * *").unwrap_err().to_string();
-        assert!(err.contains("5 fields"), "{err}");
+        assert!(err.contains("it has 6 fields, and a schedule has five"), "{err}");
     }
 
     #[test]

@@ -223,13 +223,14 @@ pub(crate) fn validate(
 ) -> Result<FileCheck, BackupError> {
     let started = Instant::now();
     let shown = label;
-    let invalid = |problem: String| BackupError::invalid(format!("{shown}: {problem}"));
+    // Each problem is said as what the file does or is: "the uploaded file is empty".
+    let invalid = |problem: String| BackupError::invalid(format!("{shown} {problem}"));
     let unreadable = |what: &str, e: rusqlite::Error| {
         tracing::warn!(file = shown, error = %e, "{what}");
         invalid(format!("{what}: {}", in_words(&e)))
     };
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => invalid("no such file".into()),
+        std::io::ErrorKind::NotFound => invalid("does not exist (no such file)".into()),
         _ => invalid(format!("cannot be read: {}", e.in_words())),
     })?;
     if !meta.is_file() {

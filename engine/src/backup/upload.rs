@@ -102,10 +102,23 @@ impl BackupEngine {
         drop(out);
         let copy_ms = elapsed_ms(started);
 
+        if received == 0 {
+            return Err(BackupError::invalid("the uploaded file is empty: choose a backup file first"));
+        }
         let (path, cancel, r) = (tmp.to_path_buf(), self.inner.stopping.clone(), reporter.clone());
         let check =
             blocking(move || sqlite::validate(&path, "the uploaded file", sqlite::Purpose::Source, &cancel, &r))
                 .await?;
+        if let Some(same) = self
+            .inner
+            .catalogue
+            .list()
+            .await?
+            .into_iter()
+            .find(|b| b.has_file() && b.sha256 == Some(check.sha256.clone()))
+        {
+            return Err(BackupError::Duplicate { id: same.id, filename: same.filename });
+        }
         let at = Utc::now();
         let (_, sequence) = self.plan_name(at).await?;
         let (path, dir) = (tmp.to_path_buf(), self.inner.dir.clone());

@@ -10,6 +10,7 @@ pub(crate) const MIGRATIONS: &[SqlMigration] = &[
     SqlMigration { name: "m20261125_000001_sessions", sql: SESSIONS },
     SqlMigration { name: "m20261125_000002_backups", sql: BACKUPS },
     SqlMigration { name: "m20261201_000003_login_attempts", sql: LOGIN_ATTEMPTS },
+    SqlMigration { name: "m20261201_000004_download_trigger", sql: DOWNLOAD_TRIGGER },
 ];
 
 impl MigratorTrait for SystemMigrator {
@@ -87,4 +88,62 @@ CREATE TABLE login_attempts (
     outcome TEXT    NOT NULL CHECK (outcome IN ('pending', 'failed'))
 );
 CREATE INDEX login_attempts_key ON login_attempts (scope, key, at);
+"#;
+
+/// "Download a fresh backup" gets its own trigger, `download`. SQLite cannot change a CHECK
+/// constraint in place, so the catalogue is rebuilt and copied, ids and timelines kept. The events
+/// move first: dropping `backups` while they still pointed at it would cascade-delete them.
+/// Renaming a table rewrites the foreign keys that name it, so `backup_events` ends up
+/// referencing `backups` again.
+const DOWNLOAD_TRIGGER: &str = r#"
+CREATE TABLE backups_new (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    filename           TEXT    NOT NULL,
+    created_at         TEXT    NOT NULL,
+    finished_at        TEXT,
+    size_bytes         INTEGER,
+    duration_ms        INTEGER,
+    copy_ms            INTEGER,
+    verify_ms          INTEGER,
+    status             TEXT    NOT NULL CHECK (status IN ('running', 'success', 'failed', 'skipped', 'pruned', 'deleted')),
+    error              TEXT,
+    trigger            TEXT    NOT NULL CHECK (trigger IN ('manual', 'scheduled', 'cli', 'pre-restore', 'upload', 'download')),
+    sha256             TEXT,
+    integrity_ok       INTEGER,
+    temp_path          TEXT,
+    pruned_at          TEXT,
+    deleted_at         TEXT,
+    download_count     INTEGER NOT NULL DEFAULT 0,
+    last_downloaded_at TEXT,
+    restored_at        TEXT
+);
+INSERT INTO backups_new SELECT * FROM backups;
+-- Ids are never reused, even those of rows that are gone.
+DELETE FROM sqlite_sequence WHERE name = 'backups_new';
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'backups_new', MAX(seq) FROM (
+        SELECT seq FROM sqlite_sequence WHERE name = 'backups'
+        UNION ALL SELECT COALESCE(MAX(id), 0) FROM backups_new
+    );
+CREATE TABLE backup_events_new (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    backup_id INTEGER NOT NULL REFERENCES backups_new (id) ON DELETE CASCADE,
+    at        TEXT    NOT NULL,
+    kind      TEXT    NOT NULL,
+    detail    TEXT
+);
+INSERT INTO backup_events_new SELECT * FROM backup_events;
+DELETE FROM sqlite_sequence WHERE name = 'backup_events_new';
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'backup_events_new', MAX(seq) FROM (
+        SELECT seq FROM sqlite_sequence WHERE name = 'backup_events'
+        UNION ALL SELECT COALESCE(MAX(id), 0) FROM backup_events_new
+    );
+DROP TABLE backup_events;
+DROP TABLE backups;
+ALTER TABLE backups_new RENAME TO backups;
+ALTER TABLE backup_events_new RENAME TO backup_events;
+CREATE INDEX backups_created ON backups (created_at);
+CREATE INDEX backups_status ON backups (status);
+CREATE INDEX backup_events_backup ON backup_events (backup_id, at);
 "#;

@@ -195,7 +195,10 @@ async fn prune(backups: &BackupEngine) -> anyhow::Result<ExitCode> {
         if keep == 0 {
             println!("nothing to prune: BACKUP_RETENTION=0 keeps every backup");
         } else {
-            println!("nothing to prune: at most {keep} backups to keep");
+            println!(
+                "nothing to prune: keeping at most {}",
+                contract::format::plural(keep.into(), "backup", "backups")
+            );
         }
     }
     for r in pruned {

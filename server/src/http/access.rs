@@ -3,11 +3,12 @@
 //! routes, HEAD and OPTIONS included, before any extractor reads a body.
 
 use super::{ApiError, auth::AuthUser};
+use crate::state::AppState;
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{StatusCode, header},
     middleware::Next,
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use contract::paths;
 
@@ -25,12 +26,15 @@ pub async fn require_signed_in(req: Request, next: Next) -> Response {
     }
 }
 
-/// Lets staff through; other users get 403, anonymous requests 401 (API) or the login page.
-pub async fn require_staff(req: Request, next: Next) -> Response {
+/// Lets staff through; other users get 403 (the site's 403 page for a page), anonymous requests
+/// 401 (API) or the login page.
+pub async fn require_staff(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match req.extensions().get::<AuthUser>() {
         Some(user) if user.is_staff => next.run(req).await,
-        Some(_) if is_api(req.uri().path()) => ApiError::Forbidden("staff only".into()).into_response(),
-        Some(_) => (StatusCode::FORBIDDEN, Html(app::pages::forbidden_document(&req))).into_response(),
+        Some(_) if is_api(req.uri().path()) => {
+            ApiError::Forbidden("this is for staff members only".into()).into_response()
+        }
+        Some(_) => super::pages::forbidden_page(&state, req).await,
         None => to_login(&req),
     }
 }

@@ -3,7 +3,10 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use contract::{error::ErrorBody, format::human_duration};
+use contract::{
+    error::ErrorBody,
+    format::{human_duration, sentence},
+};
 
 /// Every error a JSON handler can return. The client sees a status and a message that helps it;
 /// internal details are logged, never sent.
@@ -107,19 +110,27 @@ impl From<engine::accounts::AccountError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// What the client is told: a sentence (capital first, full stop last), and the field. An
+    /// internal error is logged here and told only as such.
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                ErrorBody { error: "Something went wrong on the server; the error is logged.".into(), field: None }
+            }
+            ApiError::Validation { field, message } | ApiError::Conflict { field, message } => {
+                ErrorBody { error: sentence(message), field: (!field.is_empty()).then(|| field.clone()) }
+            }
+            other => ErrorBody { error: sentence(&other.to_string()), field: None },
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = match &self {
-            ApiError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "internal error");
-                ErrorBody { error: "internal server error".into(), field: None }
-            }
-            ApiError::Validation { field, message } | ApiError::Conflict { field, message } => {
-                ErrorBody { error: message.clone(), field: (!field.is_empty()).then(|| field.clone()) }
-            }
-            other => ErrorBody { error: other.to_string(), field: None },
-        };
+        let body = self.body();
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

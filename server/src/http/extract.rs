@@ -18,7 +18,7 @@ impl PositiveId {
             .ok()
             .filter(|id| *id > 0)
             .map(PositiveId)
-            .ok_or_else(|| ApiError::NotFound(format!("there is no {what} with id {raw:?}")))
+            .ok_or_else(|| ApiError::NotFound(format!("{raw:?} is not a {what} number")))
     }
 
     pub fn get(self) -> i64 {

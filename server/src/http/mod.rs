@@ -26,6 +26,7 @@ pub mod client_ip;
 mod csp;
 mod error;
 mod extract;
+mod forms;
 mod health;
 mod hosts;
 pub mod layers;
@@ -62,6 +63,7 @@ pub fn routes(state: &AppState) -> anyhow::Result<Routes> {
         .merge(health::routes())
         .merge(accounts::routes())
         .merge(theme::routes())
+        .merge(forms::routes())
         .merge(backups::routes())
         .merge(pages::routes(state)?))
 }
@@ -74,7 +76,7 @@ pub fn route_table(state: &AppState) -> anyhow::Result<Vec<RouteEntry>> {
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let body_limit = state.settings.request_body_limit;
     let request_timeout = state.settings.request_timeout;
-    let (routes, _) = routes(&state)?.into_router();
+    let (routes, _) = routes(&state)?.into_router(&state);
     // Each `.layer` wraps everything above it: read from the bottom up, this is the list of the
     // module comment.
     Ok(routes

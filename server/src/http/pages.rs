@@ -17,12 +17,13 @@ use app::{
 use axum::{
     Router,
     extract::{Query, Request, State},
-    http::{Method, Uri},
+    http::{Method, StatusCode, Uri, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use contract::{accounts::SetupLinkStatus, backup::DashboardQuery, paths};
+use contract::{accounts::SetupLinkStatus, backup::DashboardQuery, format::sentence, paths};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
+use tower_sessions::Session;
 
 /// Every page of [`App`], grouped by the access level `app::shell::PAGE_ACCESS` gives it. A page
 /// without one stops the server from starting (and fails the access test).
@@ -78,6 +79,22 @@ pub fn fallback() -> impl Fn(Uri, State<AppState>, Request) -> std::pin::Pin<Box
     }
 }
 
+/// The 403 page a signed-in visitor who is not staff gets for a staff page: the whole site (top
+/// bar, skip link, client) with the app's own 403 content, which its staff pages show to anyone
+/// else (`Protected`). The staff page's handler does not run, and no page data is loaded (the
+/// middleware loads it for staff only).
+pub async fn forbidden_page(state: &AppState, req: Request) -> Response {
+    let options = state.leptos.clone();
+    let context = options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || leptos::prelude::provide_context(context.clone()),
+        move || shell(options.clone()),
+    );
+    let mut response = render(req).await;
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
 /// Middleware: what the page renderer needs to know about the visitor, resolved before rendering
 /// starts (the `<html>` element goes out in the first chunk).
 pub async fn boot_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -95,8 +112,20 @@ pub async fn boot_context(State(state): State<AppState>, mut req: Request, next:
         if let Some(page) = page {
             req.extensions_mut().insert(std::sync::Arc::new(page));
         }
-        let boot =
-            Boot { user: auth.as_ref().map(AuthUser::view), signup_enabled: state.settings.signup_enabled, theme };
+        // The flash of a form posted just before belongs to the page it redirected to: a request
+        // for a document, not one for a file of the site.
+        let wants_page = req.method() == Method::GET
+            && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+        let flash = match req.extensions().get::<Session>().cloned() {
+            Some(session) if wants_page => super::forms::take_flash(&session).await,
+            _ => None,
+        };
+        let boot = Boot {
+            user: auth.as_ref().map(AuthUser::view),
+            signup_enabled: state.settings.signup_enabled,
+            theme,
+            flash,
+        };
         req.extensions_mut().insert(boot);
     }
     next.run(req).await
@@ -127,11 +156,16 @@ async fn page_data(state: &AppState, uri: &Uri) -> Option<PageData> {
     if path == paths::BACKUPS_PAGE {
         let query = match Query::<DashboardQuery>::try_from_uri(uri) {
             Ok(Query(query)) => query,
-            Err(e) => return Some(PageData::Invalid(format!("This address has an invalid query: {}.", e.body_text()))),
+            Err(e) => {
+                return Some(PageData::Invalid(sentence(&format!(
+                    "this address has an invalid query: {}",
+                    e.body_text()
+                ))));
+            }
         };
         let (page, per_page) = match query.page_and_size() {
             Ok(pair) => pair,
-            Err(e) => return Some(PageData::Invalid(format!("This address has an invalid query: {e}."))),
+            Err(e) => return Some(PageData::Invalid(sentence(&format!("this address has an invalid query: {e}")))),
         };
         return match super::backups::dashboard_data(state, page, per_page, query.tab()).await {
             Ok(d) => Some(PageData::Dashboard(Box::new(d))),
@@ -145,11 +179,13 @@ async fn page_data(state: &AppState, uri: &Uri) -> Option<PageData> {
     if id.contains('/') {
         return None;
     }
-    let Ok(id) = super::PositiveId::parse(id, "backup") else {
-        return Some(PageData::NotFound(format!("No such backup: {id:?} is not a backup number.")));
+    // The same words as the API's answers for the same mistakes.
+    let id = match super::PositiveId::parse(id, "backup") {
+        Ok(id) => id,
+        Err(e) => return Some(PageData::NotFound(e.body().error)),
     };
     Some(match super::backups::detail_data(state, id.get()).await {
         Ok(d) => PageData::BackupDetail(Box::new(d)),
-        Err(e) => PageData::NotFound(format!("No such backup: {e}.")),
+        Err(e) => PageData::NotFound(e.body().error),
     })
 }

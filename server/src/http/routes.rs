@@ -114,14 +114,14 @@ impl Routes {
 
     /// One router: the signed-in and staff groups each behind their guard (a route layer, so it
     /// wraps every method of those paths and the 405 answers too).
-    pub fn into_router(self) -> (Router<AppState>, Vec<RouteEntry>) {
+    pub fn into_router(self, state: &AppState) -> (Router<AppState>, Vec<RouteEntry>) {
         let has = |access| self.table.iter().any(|r| r.access == access);
         let mut router = self.public;
         if has(Access::SignedIn) {
             router = router.merge(self.signed_in.route_layer(middleware::from_fn(require_signed_in)));
         }
         if has(Access::Staff) {
-            router = router.merge(self.staff.route_layer(middleware::from_fn(require_staff)));
+            router = router.merge(self.staff.route_layer(middleware::from_fn_with_state(state.clone(), require_staff)));
         }
         (router, self.table)
     }

@@ -133,7 +133,10 @@ async fn every_route_the_server_serves_is_guarded_by_its_level() {
                     assert_eq!(response.status(), StatusCode::FORBIDDEN, "user {what}");
                     if *method != Method::HEAD {
                         let body = response.text().await.unwrap();
-                        assert!(body.contains("staff only") || body.contains("Staff only"), "user {what}: {body}");
+                        assert!(
+                            body.contains("staff members only") || body.contains("Staff only"),
+                            "user {what}: {body}"
+                        );
                     }
                     assert_let_through(send(&app, &c.staff, method, &path).await.status(), "staff", &what);
                 }

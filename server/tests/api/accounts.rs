@@ -313,7 +313,7 @@ async fn login_by_email_in_any_case_and_wrong_password() {
     assert_eq!(ok.status(), 200);
     let bad = app.post_json("/api/login", &json!({"username": "ivan", "password": "wrong-password"})).await;
     assert_eq!(bad.status(), 401);
-    assert_eq!(bad.json::<Value>().await.unwrap()["error"], "invalid username or password");
+    assert_eq!(bad.json::<Value>().await.unwrap()["error"], "Invalid username or password.");
     let unknown =
         app.post_json("/api/login", &json!({"username": "nobody-at-all", "password": "wrong-password"})).await;
     assert_eq!(unknown.status(), 401);

@@ -82,6 +82,7 @@ async fn actions_on_a_missing_id_are_404() {
         ("GET", "/api/backups/abc", None),
         ("GET", "/api/backups/-1", None),
         ("GET", "/backups/999", None),
+        ("GET", "/backups/abc", None),
     ] {
         let mut request = client.request(method.parse().unwrap(), app.url(path));
         if let Some(body) = body {
@@ -89,10 +90,19 @@ async fn actions_on_a_missing_id_are_404() {
         }
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 404, "{method} {path}");
-        if path.starts_with("/api/") {
-            assert!(response.json::<Value>().await.unwrap()["error"].is_string());
+        // One message per kind of mistake, the same from the API and on the page.
+        let expected = if path.contains("abc") {
+            "\"abc\" is not a backup number."
+        } else if path.contains("-1") {
+            "\"-1\" is not a backup number."
         } else {
-            assert!(response.text().await.unwrap().contains("No such backup"), "{path}");
+            "There is no backup #999."
+        };
+        if path.starts_with("/api/") {
+            assert_eq!(response.json::<Value>().await.unwrap()["error"], expected, "{method} {path}");
+        } else {
+            let html = response.text().await.unwrap();
+            assert!(html.contains(&expected.replace('"', "&quot;")) || html.contains(expected), "{path}: {html}");
         }
     }
     assert_eq!(app.fingerprint().await, before);
@@ -162,6 +172,21 @@ async fn uploads_are_validated_and_a_bad_one_leaves_nothing() {
     assert_eq!(app.fingerprint().await, before);
     assert_eq!(std::fs::read_dir(app.data_path("backups")).unwrap().count(), files_before, "no file left behind");
 
+    // The same bytes as a backup still kept: refused, naming that backup (issue 14, point 9).
+    let response = upload(good.clone()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let error: Value = response.json().await.unwrap();
+    let named = format!(
+        "This file is the same as backup #{} ({}), which is already kept.",
+        made["id"],
+        made["filename"].as_str().unwrap()
+    );
+    assert_eq!(error["error"], named.as_str());
+    assert_eq!(std::fs::read_dir(app.data_path("backups")).unwrap().count(), files_before, "no file left behind");
+
+    // Once that backup's file is deleted, the upload is kept.
+    let deleted = client.delete(app.url(&format!("/api/backups/{}", made["id"]))).send().await.unwrap();
+    assert_eq!(deleted.status(), 200);
     let response = upload(good).await.unwrap();
     assert_eq!(response.status(), 201);
     let uploaded: Value = response.json().await.unwrap();
@@ -213,14 +238,17 @@ async fn settings_are_validated_and_applied_without_a_restart() {
 }
 
 #[tokio::test]
-async fn two_backup_now_clicks_make_one_backup_and_say_already_running() {
+async fn two_backup_now_clicks_make_one_backup_and_both_answer_with_it() {
     let app = spawn_app().await;
     let client = staff(&app).await;
     app.add_ballast(150).await;
     let (a, b) = tokio::join!(client.post(app.url("/api/backups")).send(), client.post(app.url("/api/backups")).send());
-    let statuses = [a.unwrap().status(), b.unwrap().status()];
-    assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
-    assert!(statuses.iter().any(|s| *s == StatusCode::ACCEPTED || *s == StatusCode::CREATED), "{statuses:?}");
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let statuses = [a.status(), b.status()];
+    assert!(statuses.contains(&StatusCode::ACCEPTED), "the second start answers 202: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::ACCEPTED || *s == StatusCode::CREATED), "{statuses:?}");
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(a["id"], b["id"], "both answers name the same backup: {a} {b}");
     // Wait for it, then exactly one backup exists.
     for _ in 0..300 {
         let progress: Value = client.get(app.url("/api/backups/progress")).send().await.unwrap().json().await.unwrap();
@@ -231,6 +259,18 @@ async fn two_backup_now_clicks_make_one_backup_and_say_already_running() {
     }
     let list: Value = client.get(app.url("/api/backups")).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["total"], 1);
+    assert_eq!(list["backups"][0]["id"], a["id"]);
+}
+
+#[tokio::test]
+async fn a_restore_running_still_refuses_a_backup_with_409() {
+    let app = spawn_app().await;
+    let client = staff(&app).await;
+    // The lock a restore holds, taken the way a restore (or a backup in another process) does.
+    let lock = app.state.engine.backups.lock().unwrap();
+    let response = client.post(app.url("/api/backups")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    drop(lock);
 }
 
 #[tokio::test]

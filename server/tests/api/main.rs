@@ -9,6 +9,7 @@ mod backups;
 mod cli;
 mod csp;
 mod file_modes;
+mod forms;
 mod foundation;
 mod hosts;
 mod hygiene;

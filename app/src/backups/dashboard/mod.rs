@@ -24,13 +24,31 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
 
-/// Shared by the parts of the page: the data, and how to reload it.
+/// Shared by the parts of the page: the data, and how to reload it. Every signal here belongs to
+/// the page itself, so an answer that arrives after a part of the page was replaced (the restore
+/// form, once the restore is done) still finds them; the loops below stop once the page is left.
 #[derive(Clone, Copy)]
 struct Ctx {
     data: RwSignal<Option<Dashboard>>,
     query: Memo<DashboardQuery>,
     progress: RwSignal<Option<Progress>>,
     notice: RwSignal<Option<Result<String, String>>>,
+    /// The answer to the current tab's form (shown next to its button; cleared with the tab).
+    form_notice: RwSignal<Option<Result<String, String>>>,
+    /// From the click on "Backup now" (or "Restore") until the operation ends: the buttons that
+    /// start one wait.
+    busy: RwSignal<bool>,
+}
+
+/// The answer to a tab's form, beside its button.
+#[component]
+fn FormNotice(ctx: Ctx, testid: &'static str) -> impl IntoView {
+    move || {
+        ctx.form_notice.get().map(|n| match n {
+            Ok(m) => view! { <p class="form-status ok" role="status" data-testid=testid>{m}</p> }.into_any(),
+            Err(m) => view! { <p class="form-status error" role="alert" data-testid=testid>{m}</p> }.into_any(),
+        })
+    }
 }
 
 impl Ctx {
@@ -38,10 +56,19 @@ impl Ctx {
         self.query.get().tab()
     }
 
+    /// False once the page has been left (its signals are gone with it).
+    fn alive(self) -> bool {
+        !self.data.is_disposed()
+    }
+
     fn reload(self) {
         let query = self.query.get_untracked();
         spawn_local(async move {
-            match client::get::<Dashboard>(&paths::backups_dashboard(&query)).await {
+            let answer = client::get::<Dashboard>(&paths::backups_dashboard(&query)).await;
+            if !self.alive() {
+                return;
+            }
+            match answer {
                 Ok(d) => self.data.set(Some(d)),
                 Err(e) => self.notice.set(Some(Err(e.error))),
             }
@@ -51,8 +78,13 @@ impl Ctx {
     /// Polls the progress of the running backup until it ends, then reloads the page's data.
     fn watch_progress(self) {
         spawn_local(async move {
-            match client::get::<ProgressResponse>(paths::BACKUPS_PROGRESS).await {
+            let answer = client::get::<ProgressResponse>(paths::BACKUPS_PROGRESS).await;
+            if !self.alive() {
+                return;
+            }
+            match answer {
                 Ok(ProgressResponse { progress: Some(p) }) if !p.is_finished() => {
+                    self.busy.set(true);
                     self.progress.set(Some(p));
                     set_timeout(move || self.watch_progress(), Duration::from_millis(200));
                 }
@@ -64,28 +96,34 @@ impl Ctx {
                             .set(Some(Err(format!("The {} failed: the history says why.", p.operation.as_str()))));
                     }
                     self.progress.set(progress);
+                    self.busy.set(false);
                     self.reload();
                 }
-                Err(e) => self.notice.set(Some(Err(e.error))),
+                Err(e) => {
+                    self.busy.set(false);
+                    self.notice.set(Some(Err(e.error)));
+                }
             }
         });
     }
 
-    /// Shows the progress of an operation whose request is still running (a restore), until
-    /// `pending` turns false; the request's own answer then says how it ended.
-    fn follow_while(self, pending: RwSignal<bool>) {
-        if !pending.get_untracked() {
+    /// Shows the progress of an operation whose request is still running (a restore), while
+    /// `busy`; the request's own answer then says how it ended.
+    fn follow_restore(self) {
+        if !self.alive() || !self.busy.get_untracked() {
             return;
         }
         spawn_local(async move {
-            if let Ok(ProgressResponse { progress: Some(p) }) =
-                client::get::<ProgressResponse>(paths::BACKUPS_PROGRESS).await
-                && pending.get_untracked()
+            let answer = client::get::<ProgressResponse>(paths::BACKUPS_PROGRESS).await;
+            if !self.alive() || !self.busy.get_untracked() {
+                return;
+            }
+            if let Ok(ProgressResponse { progress: Some(p) }) = answer
                 && !p.is_finished()
             {
                 self.progress.set(Some(p));
             }
-            set_timeout(move || self.follow_while(pending), Duration::from_millis(200));
+            set_timeout(move || self.follow_restore(), Duration::from_millis(200));
         });
     }
 }
@@ -130,7 +168,20 @@ fn DashboardRoot() -> impl IntoView {
         query,
         progress: RwSignal::new(None),
         notice: RwSignal::new(refused.map(Err)),
+        form_notice: RwSignal::new(None),
+        busy: RwSignal::new(false),
     };
+    // A success notice belongs to the tab it was given on.
+    Effect::new(move |previous: Option<DashboardTab>| {
+        let tab = ctx.tab();
+        if previous.is_some_and(|p| p != tab) {
+            ctx.form_notice.set(None);
+            if ctx.notice.with_untracked(|n| matches!(n, Some(Ok(_)))) {
+                ctx.notice.set(None);
+            }
+        }
+        tab
+    });
     // Data for another page of the history (or a first visit through client-side navigation).
     Effect::new(move |_| {
         let wanted = query.get().page_and_size().map(|(page, _)| page).unwrap_or(1);

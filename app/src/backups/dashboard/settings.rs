@@ -1,6 +1,6 @@
 //! The Settings tab: schedule (validated and put into words as you type) and retention.
 
-use super::Ctx;
+use super::{Ctx, FormNotice};
 use crate::client;
 use contract::{
     backup::{BackupSettings, BackupSettingsUpdate, ScheduleInfo},
@@ -20,33 +20,40 @@ pub(super) fn Settings(ctx: Ctx, settings: BackupSettings) -> impl IntoView {
     let check = move |raw: String| {
         spawn_local(async move {
             let answer = client::get::<ScheduleInfo>(&paths::schedule_preview(&raw)).await;
-            // Only the answer for what is still in the box counts.
-            if expression.get_untracked() == raw {
+            // Only the answer for what is still in the box counts (and only while the tab shows).
+            if expression.try_get_untracked().as_ref() == Some(&raw) {
                 preview.set(answer.map_err(|e| e.error));
             }
         });
     };
+    let notice = ctx.form_notice;
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        ctx.notice.set(None);
+        notice.set(None);
         let retention_value = retention.get_untracked();
         let Ok(keep) = retention_value.trim().parse::<u32>() else {
-            ctx.notice
-                .set(Some(Err(format!("Retention must be a whole number (0 keeps all), not {retention_value:?}."))));
+            notice.set(Some(Err(format!(
+                "Keep a whole number of backups (0 keeps them all), not \"{}\".",
+                retention_value.trim()
+            ))));
             return;
         };
         let body = BackupSettingsUpdate { schedule: Some(expression.get_untracked()), retention: Some(keep) };
         spawn_local(async move {
-            match client::put::<_, BackupSettings>(paths::BACKUPS_SETTINGS, &body).await {
+            let answer = client::put::<_, BackupSettings>(paths::BACKUPS_SETTINGS, &body).await;
+            if !ctx.alive() {
+                return;
+            }
+            match answer {
                 Ok(s) => {
                     let next = s.schedule.next_runs.first().map(|t| human_time(*t)).unwrap_or_else(|| "never".into());
-                    ctx.notice.set(Some(Ok(format!(
+                    notice.set(Some(Ok(format!(
                         "Settings saved. {}; next run {next}.",
                         capitalise(&s.schedule.description)
                     ))));
                     ctx.reload();
                 }
-                Err(e) => ctx.notice.set(Some(Err(e.error))),
+                Err(e) => notice.set(Some(Err(e.error))),
             }
         });
     };
@@ -83,7 +90,10 @@ pub(super) fn Settings(ctx: Ctx, settings: BackupSettings) -> impl IntoView {
                     <label for="retention">"Keep the newest successful backups (0 keeps all)"</label>
                     <input id="retention" type="number" min="0" step="1" data-testid="retention-input" bind:value=retention />
                 </div>
-                <button type="submit" data-testid="settings-save">"Save settings"</button>
+                <div class="actions">
+                    <button type="submit" data-testid="settings-save">"Save settings"</button>
+                    <FormNotice ctx testid="settings-status" />
+                </div>
             </form>
         </section>
     }

@@ -13,13 +13,20 @@ use leptos::{prelude::*, task::spawn_local};
 
 #[component]
 pub(super) fn Actions(ctx: Ctx) -> impl IntoView {
-    let running = move || ctx.progress.with(|p| p.as_ref().is_some_and(|p| !p.is_finished()));
+    let running = move || ctx.busy.get() || ctx.progress.with(|p| p.as_ref().is_some_and(|p| !p.is_finished()));
+    // Disabled from the click on, not only once progress arrives: a second click in between
+    // would otherwise start (the server now joins it to the running backup).
     let backup_now = move |_| {
         ctx.notice.set(None);
+        ctx.busy.set(true);
         spawn_local(async move {
             match client::post::<_, BackupRecord>(paths::BACKUPS, &serde_json::json!({})).await {
                 Ok(_) => ctx.watch_progress(),
-                Err(e) => ctx.notice.set(Some(Err(e.error))),
+                Err(e) if ctx.alive() => {
+                    ctx.busy.set(false);
+                    ctx.notice.set(Some(Err(e.error)));
+                }
+                Err(_) => {}
             }
         });
     };

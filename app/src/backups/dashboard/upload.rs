@@ -1,6 +1,6 @@
 //! The Upload tab: a backup file sent to the server, checked like a restore source, kept.
 
-use super::Ctx;
+use super::{Ctx, FormNotice};
 use contract::format::human_bytes;
 #[cfg(feature = "hydrate")]
 use contract::paths;
@@ -14,29 +14,34 @@ pub(super) fn Upload(ctx: Ctx, max: u64) -> impl IntoView {
     let percent = RwSignal::new(None::<u32>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        ctx.notice.set(None);
+        ctx.form_notice.set(None);
         #[cfg(feature = "hydrate")]
         {
             let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
-                ctx.notice.set(Some(Err("Choose a backup file first.".into())));
+                ctx.form_notice.set(Some(Err("Choose a file first.".into())));
                 return;
             };
             percent.set(Some(0));
             crate::client::upload_with_progress(
                 paths::BACKUPS_UPLOAD,
                 file,
-                move |p| percent.set(Some(p)),
+                move |p| {
+                    let _ = percent.try_set(Some(p));
+                },
                 move |outcome: Result<BackupRecord, ErrorBody>| {
-                    percent.set(None);
+                    if !ctx.alive() {
+                        return;
+                    }
+                    let _ = percent.try_set(None);
                     match outcome {
                         Ok(b) => {
-                            ctx.notice.set(Some(Ok(format!(
+                            ctx.form_notice.set(Some(Ok(format!(
                                 "Uploaded and verified: {} is now in the catalogue.",
                                 b.filename
                             ))));
                             ctx.reload();
                         }
-                        Err(e) => ctx.notice.set(Some(Err(format!("The upload was refused: {}", e.error)))),
+                        Err(e) => ctx.form_notice.set(Some(Err(format!("The upload was refused. {}", e.error)))),
                     }
                 },
             );
@@ -56,7 +61,10 @@ pub(super) fn Upload(ctx: Ctx, max: u64) -> impl IntoView {
                     <label for="upload-file">"Backup file"</label>
                     <input id="upload-file" type="file" accept=".sqlite3,.sqlite,.db,application/x-sqlite3" node_ref=input />
                 </div>
-                <button type="submit" data-testid="upload-submit">"Upload"</button>
+                <div class="actions">
+                    <button type="submit" data-testid="upload-submit">"Upload"</button>
+                    <FormNotice ctx testid="upload-status" />
+                </div>
             </form>
             {move || percent.get().map(|p| view! {
                 <div class="progress" role="progressbar" aria-valuenow=p.to_string() aria-valuemin="0" aria-valuemax="100" data-testid="upload-progress">

@@ -74,9 +74,20 @@ pub async fn login(
 
 /// Ends the session and clears the browser's copy of the theme.
 pub async fn logout(session: Session) -> Result<impl IntoResponse, ApiError> {
-    auth::log_out(&session).await?;
+    log_out(&session).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_theme_cookie()?)]))
+}
+
+/// The logout itself, for the JSON API and the HTML form alike.
+pub async fn log_out(session: &Session) -> Result<(), ApiError> {
+    auth::log_out(session).await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` that clears the browser's copy of the theme at logout.
+pub fn clear_theme_cookie() -> Result<HeaderValue, ApiError> {
     let clear = format!("{THEME_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, HeaderValue::from_str(&clear).map_err(anyhow::Error::from)?)]))
+    Ok(HeaderValue::from_str(&clear).map_err(anyhow::Error::from)?)
 }
 
 pub async fn me(RequireUser(user): RequireUser) -> Json<UserResponse> {

@@ -7,6 +7,10 @@ mod profile;
 mod signup;
 
 pub use avatar::{AVATAR_MAX_BYTES, serve_avatar};
+// What the HTML forms (`super::forms`) call: the same functions as the JSON handlers.
+pub(super) use login::{clear_theme_cookie, log_out, sign_in};
+pub(super) use profile::update_profile;
+pub(super) use signup::sign_up;
 
 use super::{Access, Routes};
 use axum::{extract::DefaultBodyLimit, http::Method, routing::post};

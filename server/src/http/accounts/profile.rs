@@ -1,14 +1,17 @@
 use crate::{
     http::{
         ApiError, ApiJson,
-        auth::{self, RequireUser},
+        auth::{self, AuthUser, RequireUser},
         client_ip::ClientIp,
     },
     state::AppState,
 };
 use axum::{Json, extract::State};
 use contract::accounts::{PasswordChangeRequest, ProfileUpdateRequest, UserResponse};
-use engine::accounts::{AccountError, DisplayName, Email, Password, ProfileUpdate};
+use engine::{
+    accounts::{AccountError, DisplayName, Email, Password, ProfileUpdate},
+    entities::user,
+};
 use tower_sessions::Session;
 
 pub async fn update(
@@ -16,6 +19,16 @@ pub async fn update(
     RequireUser(user): RequireUser,
     ApiJson(body): ApiJson<ProfileUpdateRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
+    let updated = update_profile(&state, &user, &body).await?;
+    Ok(Json(UserResponse { user: auth::model_view(&updated) }))
+}
+
+/// The profile change itself, for the JSON API and the HTML form alike.
+pub async fn update_profile(
+    state: &AppState,
+    user: &AuthUser,
+    body: &ProfileUpdateRequest,
+) -> Result<user::Model, ApiError> {
     if body.display_name.is_none() && body.email.is_none() {
         return Err(ApiError::validation("", "nothing to change: send display_name and/or email"));
     }
@@ -23,8 +36,7 @@ pub async fn update(
         display_name: body.display_name.as_deref().map(DisplayName::parse).transpose()?,
         email: body.email.as_deref().map(Email::parse).transpose()?,
     };
-    let updated = state.engine.accounts.update_profile(user.id, update).await?;
-    Ok(Json(UserResponse { user: auth::model_view(&updated) }))
+    Ok(state.engine.accounts.update_profile(user.id, update).await?)
 }
 
 /// Changes the password (after checking the current one). This session stays signed in; every

@@ -5,7 +5,10 @@ use crate::{
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::Utc;
 use contract::accounts::{SetupLinkStatus, SetupRequest, SignupRequest, UserResponse};
-use engine::accounts::{DisplayName, Email, NewUser, Password, Username};
+use engine::{
+    accounts::{DisplayName, Email, NewUser, Password, Username},
+    entities::user,
+};
 use tower_sessions::Session;
 
 pub async fn signup(
@@ -13,6 +16,13 @@ pub async fn signup(
     session: Session,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    let user = sign_up(&state, &session, &body).await?;
+    Ok((StatusCode::CREATED, Json(UserResponse { user: auth::model_view(&user) })))
+}
+
+/// The sign-up itself, for the JSON API and the HTML form alike: creates the account and signs
+/// it in.
+pub async fn sign_up(state: &AppState, session: &Session, body: &SignupRequest) -> Result<user::Model, ApiError> {
     if !state.settings.signup_enabled {
         return Err(ApiError::Forbidden("sign-up is disabled on this site".into()));
     }
@@ -24,9 +34,9 @@ pub async fn signup(
         is_staff: false,
     };
     let user = state.engine.accounts.create(new).await?;
-    auth::log_in(&session, &user).await?;
+    auth::log_in(session, &user).await?;
     tracing::info!(user = %user.username, "sign-up");
-    Ok((StatusCode::CREATED, Json(UserResponse { user: auth::model_view(&user) })))
+    Ok(user)
 }
 
 /// Creates the first staff account with the one-time link (`smallstack user setup-link`).

@@ -19,7 +19,9 @@ const WAIT_FOR_SMALL_BACKUPS: Duration = Duration::from_millis(750);
 
 /// `POST /api/backups`: starts a backup. The body may be empty or `{}`; anything else is refused.
 /// 201 with the record when it finished quickly, else 202 with the record of the backup it
-/// started (follow it at `/api/backups/progress`); 409 when one is already running.
+/// started (follow it at `/api/backups/progress`). While this server is making a backup, a
+/// second start answers 202 with that backup's record rather than making another (a double
+/// click); 409 while a restore runs, or a backup of another process (the CLI).
 pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<BackupRecord>), ApiError> {
     let trimmed = String::from_utf8_lossy(&body);
     let trimmed = trimmed.trim();
@@ -27,6 +29,9 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<(Statu
         return Err(ApiError::validation("", "POST /api/backups takes no parameters: send an empty body or {}"));
     }
     let started = state.engine.backups.start(Trigger::Manual).await?;
+    if started.joined {
+        return Ok((StatusCode::ACCEPTED, Json(started.record)));
+    }
     let mut finished = started.finished;
     match tokio::time::timeout(WAIT_FOR_SMALL_BACKUPS, &mut finished).await {
         Ok(joined) => {

@@ -49,6 +49,7 @@ impl From<BackupError> for ApiError {
             BackupError::NotFound(_) | BackupError::NoFile { .. } => ApiError::NotFound(e.to_string()),
             BackupError::InvalidName { .. } => ApiError::NotFound(e.to_string()),
             BackupError::Invalid { reason } => ApiError::validation("file", reason),
+            BackupError::Duplicate { .. } => ApiError::Conflict { field: "file".into(), message: e.to_string() },
             BackupError::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
             BackupError::InvalidSchedule(reason) => {
                 ApiError::validation("schedule", format!("invalid schedule: {reason}"))

@@ -55,17 +55,20 @@ async fn stream_file(state: &AppState, record: &BackupRecord, path: &std::path::
     Ok(response)
 }
 
+/// What a download of a name that is not a kept backup gets (the name is not echoed).
+const NO_SUCH_FILE: &str = "There is no backup file by that name.";
+
 /// `GET /backups/{filename}/download`: only names of the backup pattern that exist in
 /// `BACKUP_DIR` with a successful record; anything else is 404 and no file is opened.
 pub async fn download(State(state): State<AppState>, Path(filename): Path<String>) -> Response {
     let found = state.engine.backups.download_path(&filename).await;
     let result = match found {
         Ok((record, path)) => stream_file(&state, &record, &path).await,
-        Err(_) => Err(ApiError::NotFound("no such backup file".into())),
+        Err(_) => Err(ApiError::NotFound(NO_SUCH_FILE.into())),
     };
     result.unwrap_or_else(|e| {
         if e.status() == StatusCode::NOT_FOUND {
-            (StatusCode::NOT_FOUND, "404: no such backup file\n").into_response()
+            (StatusCode::NOT_FOUND, format!("404: {NO_SUCH_FILE}\n")).into_response()
         } else {
             e.into_response()
         }
@@ -75,7 +78,7 @@ pub async fn download(State(state): State<AppState>, Path(filename): Path<String
 /// `POST /backups/download-fresh`: makes a backup now and streams it (a form button, so it works
 /// without JavaScript too).
 pub async fn download_fresh(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let record = state.engine.backups.create(Trigger::Manual).await?;
+    let record = state.engine.backups.create(Trigger::Download).await?;
     let path = state.engine.backups.file_path(&record)?;
     stream_file(&state, &record, &path).await
 }
