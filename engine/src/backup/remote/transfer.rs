@@ -20,17 +20,8 @@ use std::{
 };
 use tokio::io::AsyncReadExt;
 
-/// What a transfer is doing, for progress bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TransferPhase {
-    /// Bytes read from the local file and handed to the uploader.
-    Upload,
-    /// Bytes of the uploaded object read back and hashed.
-    ReadBack,
-    /// Bytes downloaded (or re-read by `verify`) and hashed.
-    Download,
-}
+/// What a transfer is doing, for progress bars (shared with the dashboard, hence in `contract`).
+pub use contract::backup::TransferPhase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct TransferProgress {
