@@ -57,9 +57,11 @@ impl BackupEngine {
     /// The queue, the copy in progress and the media mirror: from the catalogue alone.
     pub async fn remote_status(&self) -> Result<RemoteStatus, BackupError> {
         let Some(offsite) = &self.inner.offsite else { return Ok(RemoteStatus::default()) };
+        // Read before any await: the watch's borrow guard is not Send.
+        let progress = offsite.progress.borrow().clone();
         Ok(RemoteStatus {
             queue: self.inner.catalogue.remote_waiting().await?,
-            progress: offsite.progress.borrow().clone(),
+            progress,
             media: self.media_status().await?,
         })
     }

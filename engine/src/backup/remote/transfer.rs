@@ -105,6 +105,9 @@ impl RemoteStore {
             let detail = format!("it has {size} bytes, the catalogue says {}", expected.size);
             return Err(RemoteError::LocalChanged { path: local.to_path_buf(), detail });
         }
+        // A listing first: it fails on a missing bucket, which some S3-compatible services would
+        // otherwise create on the first write (hiding a typo in BACKUP_REMOTE_URL).
+        self.list_raw(&sidecar_key(name)?).await?;
         // A copy counts only once its sidecar is written after this upload's read-back: a sidecar
         // from an earlier attempt must not vouch for the object while it is being replaced.
         self.delete_raw(&sidecar_key(name)?).await?;
