@@ -8,5 +8,6 @@ mod backup_cli;
 mod backups;
 mod cli;
 mod foundation;
+mod offsite;
 mod ops;
 mod theme;
