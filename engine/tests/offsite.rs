@@ -161,7 +161,10 @@ async fn every_successful_backup_whatever_its_trigger_goes_off_site() {
         assert_eq!(store.sidecar(&name).await.unwrap().unwrap().as_str(), done.sha256.as_deref().unwrap());
         let key = remote.key.as_deref().unwrap();
         let copy = key.split('/').fold(remote_dir.path().to_path_buf(), |p, s| p.join(s));
-        assert_eq!(std::fs::read(copy).unwrap(), std::fs::read(dir.path().join("backups").join(&done.filename)).unwrap());
+        assert_eq!(
+            std::fs::read(copy).unwrap(),
+            std::fs::read(dir.path().join("backups").join(&done.filename)).unwrap()
+        );
     }
     assert_eq!(engine.backups.list_remote().await.unwrap().iter().filter(|c| c.is_complete()).count(), 5);
     assert!(told.all().is_empty(), "nothing failed: {:?}", told.all());
@@ -244,7 +247,10 @@ async fn the_cli_uploads_its_own_backup_before_it_returns() {
     assert!(media.ok && media.files == 1 && media.transferred == 1, "{media:?}");
     let key = outcome.record.remote.unwrap().key.unwrap();
     assert_eq!(key, format!("app/backups/{}", record.filename));
-    assert_eq!(std::fs::read(server.object_path(&key)).unwrap(), std::fs::read(dir.path().join("backups").join(&record.filename)).unwrap());
+    assert_eq!(
+        std::fs::read(server.object_path(&key)).unwrap(),
+        std::fs::read(dir.path().join("backups").join(&record.filename)).unwrap()
+    );
     assert_eq!(std::fs::read(server.object_path("app/media/avatars/a.png")).unwrap(), b"png");
     // Asked again, it is already there.
     let again = engine.backups.upload_copy_now(record.id).await.unwrap();
@@ -259,7 +265,8 @@ async fn a_new_machine_restores_the_latest_copy_and_media() {
     let told = Told::default();
     let old = tempfile::tempdir().unwrap();
     let (made, fingerprint) = {
-        let engine = open_remote(old.path(), server.settings(BUCKET, "drill", SECRET_KEY), KeepPolicy::All, &told).await;
+        let engine =
+            open_remote(old.path(), server.settings(BUCKET, "drill", SECRET_KEY), KeepPolicy::All, &told).await;
         add_data(&engine, 50, 1).await;
         std::fs::create_dir_all(old.path().join("media/avatars")).unwrap();
         std::fs::write(old.path().join("media/avatars/7.png"), b"avatar bytes").unwrap();

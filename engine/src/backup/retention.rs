@@ -49,10 +49,14 @@ impl BackupEngine {
                 return Err(BackupError::NoFile { id, status: record.status });
             }
             let waiting = record.remote.as_ref().is_some_and(|r| r.state.is_waiting());
-            let deleted = this.remove_file_of(record, Status::Deleted, EventKind::Deleted, "deleted by hand".into()).await?;
+            let deleted =
+                this.remove_file_of(record, Status::Deleted, EventKind::Deleted, "deleted by hand".into()).await?;
             if waiting {
                 // Asked for by a person: the copy is dropped from the queue, without an alarm.
-                this.inner.catalogue.mark_upload_failed(id, "deleted by hand before its off-site copy was made", None).await?;
+                this.inner
+                    .catalogue
+                    .mark_upload_failed(id, "deleted by hand before its off-site copy was made", None)
+                    .await?;
                 return this.inner.catalogue.require(id).await;
             }
             Ok(deleted)
@@ -106,7 +110,9 @@ impl BackupEngine {
     /// now, plus 10 %), or `None` when it is not.
     fn space_shortage(&self) -> Option<String> {
         let (db, wal) = files::database_bytes(self.inner.app_db.path());
-        files::check_space(&self.inner.dir, db + wal, || files::describe_database_size(db, wal)).err().map(|e| e.to_string())
+        files::check_space(&self.inner.dir, db + wal, || files::describe_database_size(db, wal))
+            .err()
+            .map(|e| e.to_string())
     }
 
     /// Deletes a successful backup's file and records it as `status` (pruned or deleted).

@@ -184,13 +184,17 @@ async fn a_damaged_copy_is_refused_by_verify_and_every_restore() {
         std::fs::write(&object, bytes).unwrap();
         let checked = engine.backups.verify_remote(&|_, _| {}).await.unwrap();
         let problem = checked[0].problem.clone().unwrap_or_default();
-        assert!(problem.contains("does not match") && problem.contains(record.sha256.as_deref().unwrap()), "{damage}: {problem}");
+        assert!(
+            problem.contains("does not match") && problem.contains(record.sha256.as_deref().unwrap()),
+            "{damage}: {problem}"
+        );
         let name = engine::backup::BackupName::parse(&record.filename).unwrap();
         for choice in [RemoteChoice::Name(name), RemoteChoice::Latest] {
             let err = engine.backups.restore_remote(choice).await.unwrap_err();
             assert!(matches!(err, BackupError::Remote(RemoteError::Mismatch { .. })), "{damage}: {err:?}");
             assert!(err.to_string().contains(&format!("the remote copy {} does not match", record.filename)));
-            let after = (engine.app_db.content_fingerprint().await.unwrap(), engine.backups.list().await.unwrap().len());
+            let after =
+                (engine.app_db.content_fingerprint().await.unwrap(), engine.backups.list().await.unwrap().len());
             assert_eq!(after, before, "{damage}: nothing changed");
             let left: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
                 .unwrap()
@@ -220,7 +224,15 @@ async fn a_damaged_copy_is_refused_by_verify_and_every_restore() {
 /// `backups/` never does.
 #[tokio::test]
 async fn names_that_are_not_backups_are_refused_before_the_remote_is_asked() {
-    for bad in ["../db-20261125-020000.sqlite3", "notes.txt", "backups/db-20261125-020000.sqlite3", "media/a.png", "", "/etc/passwd", "db-20261125-020000.sqlite3.sha256"] {
+    for bad in [
+        "../db-20261125-020000.sqlite3",
+        "notes.txt",
+        "backups/db-20261125-020000.sqlite3",
+        "media/a.png",
+        "",
+        "/etc/passwd",
+        "db-20261125-020000.sqlite3.sha256",
+    ] {
         let err = RemoteChoice::parse(bad).unwrap_err();
         assert!(matches!(err, BackupError::InvalidName { .. }), "{bad:?}: {err}");
         assert!(err.is_client_error());

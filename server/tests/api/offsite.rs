@@ -172,8 +172,7 @@ async fn the_connection_test_names_what_is_wrong_and_bad_requests_are_refused() 
     let missing = serde_json::json!({"name": "db-20261125-020000.sqlite3", "confirm": "db-20261125-020000.sqlite3"});
     let response = client.post(app.url(paths::BACKUPS_REMOTE_RESTORE)).json(&missing).send().await.unwrap();
     assert_eq!(response.status(), 404);
-    let response =
-        client.post(app.url(paths::BACKUPS_REMOTE_CHECK)).body("{\"probe\": 1}").send().await.unwrap();
+    let response = client.post(app.url(paths::BACKUPS_REMOTE_CHECK)).body("{\"probe\": 1}").send().await.unwrap();
     assert_eq!(response.status(), 422);
     assert_eq!(app.fingerprint().await, before, "a refused request changed nothing");
 
@@ -240,7 +239,10 @@ async fn all_rows(engine: &Engine) -> Vec<(String, Vec<String>)> {
     for table in tables {
         let name: String = table.try_get_by_index(0).unwrap();
         let columns = reader
-            .query_all_raw(Statement::from_string(DbBackend::Sqlite, format!("SELECT name FROM pragma_table_info('{name}')")))
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("SELECT name FROM pragma_table_info('{name}')"),
+            ))
             .await
             .unwrap();
         let quoted: Vec<String> =
@@ -328,7 +330,9 @@ async fn disaster_drill_a_new_machine_is_restored_with_one_command() {
     let restored = smallstack_in(new.path(), &["backup", "restore", "--remote", "latest"], &env).await;
     assert!(restored.status.success(), "{}", text(&restored));
     let printed = text(&restored);
-    for says in ["restored", &format!("drill/backups/{name}"), "downloaded", "integrity_check ok", "3 files brought back"] {
+    for says in
+        ["restored", &format!("drill/backups/{name}"), "downloaded", "integrity_check ok", "3 files brought back"]
+    {
         assert!(printed.contains(says), "{says:?} missing from: {printed}");
     }
 

@@ -81,7 +81,8 @@ pub(super) fn Remote(ctx: Ctx, view: Option<RemoteView>) -> impl IntoView {
             }
         }
     });
-    move || match data.get() {
+    move || {
+        match data.get() {
         None => view! { <p class="muted">"Loading…"</p> }.into_any(),
         Some(v) if v.config.is_none() => view! {
             <section class="card" data-testid="remote-tab">
@@ -101,6 +102,7 @@ pub(super) fn Remote(ctx: Ctx, view: Option<RemoteView>) -> impl IntoView {
             </section>
         }
         .into_any(),
+    }
     }
 }
 

@@ -150,8 +150,7 @@ impl BackupEngine {
             files::check_space(&self.inner.dir, copy.size, || format!("the download {}", human_bytes(copy.size)))?;
             let progress =
                 |p: TransferProgress| reporter.report(Phase::Download, p.done, p.total.max(copy.size), Unit::Bytes);
-            let measured =
-                store.download_file(name, &dest, Some(&expected), &progress, &self.inner.stopping).await?;
+            let measured = store.download_file(name, &dest, Some(&expected), &progress, &self.inner.stopping).await?;
             Some((measured.size, elapsed_ms(started)))
         };
         let record = self

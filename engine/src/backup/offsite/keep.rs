@@ -54,10 +54,9 @@ impl KeepPolicy {
             if counts[slot].is_some() {
                 return Err(format!("the rule {} is given twice", rule.trim()));
             }
-            let count: u32 = count
-                .trim()
-                .parse()
-                .map_err(|_| format!("{}={:?}: the count must be a whole number from 0 to {MAX_KEEP}", rule.trim(), count.trim()))?;
+            let count: u32 = count.trim().parse().map_err(|_| {
+                format!("{}={:?}: the count must be a whole number from 0 to {MAX_KEEP}", rule.trim(), count.trim())
+            })?;
             if count > MAX_KEEP {
                 return Err(format!("{}={count}: the count must be at most {MAX_KEEP}", rule.trim()));
             }

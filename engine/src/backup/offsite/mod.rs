@@ -145,10 +145,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        let settings =
-            RemoteSettings::from_lookup(|n| (n == "BACKUP_REMOTE_URL").then(|| "file:///tmp/x".to_string()))
-                .unwrap()
-                .unwrap();
+        let settings = RemoteSettings::from_lookup(|n| (n == "BACKUP_REMOTE_URL").then(|| "file:///tmp/x".to_string()))
+            .unwrap()
+            .unwrap();
         let config = RemoteConfig::new(settings, KeepPolicy::All, PathBuf::from("media"));
         let secs: Vec<u64> = [1, 2, 3, 4, 7, 8, 40].iter().map(|a| config.backoff(*a).as_secs()).collect();
         assert_eq!(secs, [60, 120, 240, 480, 3600, 3600, 3600]);

@@ -10,7 +10,11 @@ impl BackupEngine {
     /// (with their `.sha256`) take part: a copy without one is an upload that never finished
     /// and the next attempt replaces it. The newest complete copy is always kept. Called with
     /// the remote lock held.
-    pub(super) async fn prune_remote(&self, offsite: &Offsite, store: &RemoteStore) -> Result<Vec<String>, BackupError> {
+    pub(super) async fn prune_remote(
+        &self,
+        offsite: &Offsite,
+        store: &RemoteStore,
+    ) -> Result<Vec<String>, BackupError> {
         let policy = offsite.config.keep;
         if policy == KeepPolicy::All {
             return Ok(Vec::new());
@@ -29,7 +33,11 @@ impl BackupEngine {
             for id in self.inner.catalogue.mark_remote_pruned(copy.name.as_str()).await? {
                 self.inner
                     .catalogue
-                    .add_event(id, EventKind::RemotePruned, Some(format!("BACKUP_REMOTE_KEEP={policy} does not keep it")))
+                    .add_event(
+                        id,
+                        EventKind::RemotePruned,
+                        Some(format!("BACKUP_REMOTE_KEEP={policy} does not keep it")),
+                    )
                     .await?;
             }
             pruned.push(copy.name.to_string());

@@ -205,7 +205,8 @@ impl BackupEngine {
     async fn upload_one(&self, offsite: &Offsite, id: i64) -> Result<BackupRecord, BackupError> {
         let catalogue = &self.inner.catalogue;
         let record = catalogue.require(id).await?;
-        let Some(remote) = record.remote.clone().filter(|r| matches!(r.state, RemoteState::Pending | RemoteState::Failed))
+        let Some(remote) =
+            record.remote.clone().filter(|r| matches!(r.state, RemoteState::Pending | RemoteState::Failed))
         else {
             return Ok(record);
         };
@@ -314,7 +315,10 @@ impl BackupEngine {
         reason: &str,
     ) -> Result<BackupRecord, BackupError> {
         let failed = self.inner.catalogue.mark_upload_failed(record.id, reason, None).await?;
-        self.inner.catalogue.add_event(record.id, EventKind::RemoteFailed, Some(format!("{reason}; not retried"))).await?;
+        self.inner
+            .catalogue
+            .add_event(record.id, EventKind::RemoteFailed, Some(format!("{reason}; not retried")))
+            .await?;
         self.tell_upload_failure(&failed, previous, BackupError::Failed(reason.to_string()), None);
         Ok(failed)
     }

@@ -189,8 +189,11 @@ impl BackupEngine {
 /// succeeded (a backup deleted by hand does not count), else a failed media mirror.
 pub fn remote_alert_of(records: &[BackupRecord], media: Option<&MediaSyncStatus>) -> Option<RemoteAlert> {
     let state = |r: &BackupRecord| r.remote.as_ref().map(|x| x.state);
-    let newest_copy =
-        records.iter().filter(|r| matches!(state(r), Some(RemoteState::Uploaded | RemoteState::Pruned))).map(|r| r.id).max();
+    let newest_copy = records
+        .iter()
+        .filter(|r| matches!(state(r), Some(RemoteState::Uploaded | RemoteState::Pruned)))
+        .map(|r| r.id)
+        .max();
     let failed = records.iter().find(|r| {
         state(r) == Some(RemoteState::Failed) && r.status != Status::Deleted && newest_copy.is_none_or(|n| r.id > n)
     });
@@ -214,9 +217,6 @@ pub fn remote_alert_of(records: &[BackupRecord], media: Option<&MediaSyncStatus>
     Some(RemoteAlert {
         at: media.at.unwrap_or_default(),
         backup_id: None,
-        message: format!(
-            "The mirror of media/ failed: {}",
-            media.error.as_deref().unwrap_or("no reason recorded")
-        ),
+        message: format!("The mirror of media/ failed: {}", media.error.as_deref().unwrap_or("no reason recorded")),
     })
 }
