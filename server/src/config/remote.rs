@@ -102,7 +102,9 @@ mod tests {
             }
             vars
         };
-        let cases: Vec<(Vec<(&'static str, &'static str)>, &str, &str)> = vec![
+        // The variables set, the variable the error must name, and what it must say.
+        type Case = (Vec<(&'static str, &'static str)>, &'static str, &'static str);
+        let cases: Vec<Case> = vec![
             (vec![("BACKUP_REMOTE_URL", "ftp://x/y")], "BACKUP_REMOTE_URL", "expected s3://bucket"),
             (vec![("BACKUP_REMOTE_URL", "s3://UPPER/x")], "BACKUP_REMOTE_URL", "lowercase"),
             (vec![("BACKUP_REMOTE_URL", "s3://b/../x")], "BACKUP_REMOTE_URL", "prefix is refused"),

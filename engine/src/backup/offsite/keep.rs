@@ -12,6 +12,9 @@ use std::fmt;
 /// The largest count a rule accepts: more is surely a typo.
 pub const MAX_KEEP: u32 = 100_000;
 
+/// The bucket a copy falls in for one rule, from its time and its place (newest first).
+type BucketOf = fn(&DateTime<Utc>, usize) -> (i32, u32);
+
 /// What remote retention keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeepPolicy {
@@ -77,7 +80,7 @@ impl KeepPolicy {
         };
         // restic: walking from the newest, each rule keeps a copy whose bucket differs from the
         // last one it kept, until its count is spent. `last` puts every copy in a bucket of its own.
-        let buckets: [(u32, fn(&DateTime<Utc>, usize) -> (i32, u32)); 4] = [
+        let buckets: [(u32, BucketOf); 4] = [
             (last, |_, i| (i as i32, 0)),
             (daily, |t, _| (t.year(), t.ordinal())),
             (weekly, |t, _| (t.iso_week().year(), t.iso_week().week())),
@@ -164,7 +167,7 @@ mod tests {
         let times: Vec<_> = (0..5).map(|i| at(2026, 11, 25, 10) - Duration::days(i)).collect();
         assert_eq!(KeepPolicy::All.keep(&times), vec![true; 5]);
         let weekly_only = KeepPolicy::Rules { last: 0, daily: 0, weekly: 1, monthly: 0 };
-        assert_eq!(weekly_only.keep(&times)[0], true);
+        assert!(weekly_only.keep(&times)[0]);
         assert_eq!(weekly_only.keep(&[]), Vec::<bool>::new());
     }
 
