@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const port = Number(process.env.E2E_PORT);
@@ -7,6 +8,11 @@ const root = process.env.E2E_ROOT;
 if (!port || !data || !root) {
   throw new Error('start the suite with `node end2end/run.mjs` (or `make test-e2e`): it picks the port and the data folder');
 }
+
+// Off-site copies go to a folder remote (a second disk, as far as the server can tell): the
+// Remote tab is filled by the server's own uploader, nothing is configured in the browser.
+export const offsite = join(data, 'offsite');
+mkdirSync(offsite, { recursive: true });
 
 export const baseURL = `http://127.0.0.1:${port}`;
 
@@ -53,6 +59,7 @@ export default defineConfig({
       SYSTEM_DATABASE_PATH: join(data, 'system.sqlite3'),
       MEDIA_ROOT: join(data, 'media'),
       BACKUP_DIR: join(data, 'backups'),
+      BACKUP_REMOTE_URL: `file://${offsite}`,
       RUST_LOG: 'error',
     },
   },

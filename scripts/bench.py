@@ -4,10 +4,12 @@
 Starts the release server on fresh temporary data folders, seeds it, drives load over loopback
 with wrk (Debian's), and records each figure beside its goal. Standard library only.
 
-Sections (each can be skipped with BENCH_SKIP=pages,writes,backup,weight,memory):
+Sections (each can be skipped with BENCH_SKIP=pages,writes,backup,offsite,weight,memory):
   pages   req/s, p50, p99 of /, /theme, /backups (staff, 100 rows), /health at 64 connections
   writes  64 signed-in users saving their theme in a loop for 30 s
   backup  a generated 1 GB database backed up while 32 writers run, against sqlite3 .backup
+  offsite the backup of that database copied to a local S3 server (s3s-fs) while 32 writers
+          run, read back, restored on an empty data folder; media sync of 10,000 small files
   weight  bytes of JS + WASM + CSS on the first load of /
   memory  RSS idle and after the write load; time from start to the first 200 from /health
 """
@@ -376,6 +378,149 @@ def bench_backup(root: Path) -> tuple[list[tuple], dict]:
     return rows, {"cli_ms": cli_ms, "record": record, "base": base, "during": during, "start_ms": start_ms}
 
 
+class S3sFs:
+    """The local S3 server the tests use (`s3s-fs`, installed by scripts/bootstrap.sh)."""
+
+    ACCESS_KEY = "AKIABENCHSMALLSTACK1"
+    SECRET_KEY = "bench/secret/key/for/s3s-fs/only"
+
+    def __init__(self, root: Path, bucket: str):
+        self.root = root / "s3"
+        (self.root / bucket).mkdir(parents=True)
+        self.bucket = bucket
+        self.port = free_port()
+        binary = shutil.which("s3s-fs") or str(Path.home() / ".cargo" / "bin" / "s3s-fs")
+        self.proc = subprocess.Popen(
+            [binary, "--host", "127.0.0.1", "--port", str(self.port), "--access-key", self.ACCESS_KEY,
+             "--secret-key", self.SECRET_KEY, str(self.root)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("s3s-fs did not answer")
+
+    def env(self, prefix: str) -> dict[str, str]:
+        return {
+            "BACKUP_REMOTE_URL": f"s3://{self.bucket}/{prefix}",
+            "BACKUP_REMOTE_ENDPOINT": f"http://127.0.0.1:{self.port}",
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+            "BACKUP_REMOTE_KEEP": "all",
+        }
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def media_elapsed_ms(cli_out: str) -> tuple[int, float]:
+    """From `backup create`'s `media     N files, M sent (…), K unchanged, in T` line: (M, T in ms)."""
+    m = re.search(r"media\s+(\d+) files, (\d+) sent .*, (\d+) unchanged, in ([\d.]+) (ms|s|min)", cli_out)
+    if not m:
+        raise RuntimeError(f"no media line in: {cli_out}")
+    value, unit = float(m.group(4)), m.group(5)
+    return int(m.group(2)), value * {"ms": 1, "s": 1000, "min": 60_000}[unit]
+
+
+def bench_offsite(root: Path) -> list[tuple]:
+    """Upload of a big backup to a local S3 server while writers run, its read-back, a remote
+    restore on an empty data folder, and the media mirror of 10,000 small files."""
+    s3 = S3sFs(root / "offsite-s3", "bench")
+    try:
+        data = root / "offsite"
+        data.mkdir()
+        server = Server(data, s3.env("app"))
+        server.cli("migrate")
+        generate_big_database(data / "db.sqlite3", BIG_DB_MB)
+        log("offsite: a backup made, its copy left to the server (--no-upload)")
+        server.cli("backup", "create", "--no-upload")
+        backup = sorted((data / "backups").glob("db-*.sqlite3"))[-1]
+        size = backup.stat().st_size
+        started = time.perf_counter()
+        shutil.copyfile(backup, root / "cp-reference")
+        os.sync()
+        cp_ms = (time.perf_counter() - started) * 1000
+        (root / "cp-reference").unlink()
+
+        # Writers' baseline with the remote unset: the uploader does not run.
+        plain = Server(data)
+        plain.start()
+        plain.cli("user", "create", "--username", "offstaff", "--email", "off@example.com", "--staff", stdin=f"{PASSWORD}\n")
+        writers = [signup(plain.base, f"offwriter{i:02d}") for i in range(32)]
+        log("offsite: 32 writers without an upload (15 s)")
+        base = write_load(plain, writers, 15)
+        plain.stop()
+
+        log("offsite: the server starts and uploads the pending copy while 32 writers run")
+        server.start()
+        rss_start = server.rss_kib()
+        peak = [rss_start]
+        staff = login(server.base, "offstaff")
+        writers = [login(server.base, f"offwriter{i:02d}") for i in range(32)]
+        stop = threading.Event()
+        holder: dict = {}
+        t = threading.Thread(target=lambda: holder.update(write_load(server, writers, 600, stop_event=stop)))
+        t.start()
+        remote: dict = {}
+        deadline = time.time() + 1800
+        while time.time() < deadline:
+            peak[0] = max(peak[0], server.rss_kib())
+            _, body = staff.request("GET", f"/api/backups?per_page=1")
+            record = json.loads(body)["backups"][0]
+            remote = record.get("remote") or {}
+            if remote.get("state") in ("uploaded", "failed"):
+                break
+            time.sleep(0.1)
+        stop.set()
+        t.join()
+        during = holder
+        server.stop()
+        upload_ms, verify_ms = remote.get("upload_ms") or 0, remote.get("verify_ms") or 0
+        mbps = lambda ms: size / 1e6 / max(ms / 1000, 1e-9)
+
+        log("offsite: restore on an empty data folder")
+        fresh = root / "offsite-new"
+        fresh.mkdir()
+        restorer = Server(fresh, s3.env("app"))
+        started = time.perf_counter()
+        restorer.cli("backup", "restore", "--remote", "latest", "--yes")
+        restore_ms = (time.perf_counter() - started) * 1000
+
+        log("offsite: media mirror of 10,000 small files, twice")
+        mdata = root / "offsite-media"
+        (mdata / "media" / "files").mkdir(parents=True)
+        for i in range(10_000):
+            (mdata / "media" / "files" / f"{i // 100:03d}").mkdir(exist_ok=True)
+            (mdata / "media" / "files" / f"{i // 100:03d}" / f"f{i:05d}.bin").write_bytes(os.urandom(512 + i % 2048))
+        media_server = Server(mdata, s3.env("media-bench"))
+        media_server.cli("migrate")
+        first_sent, first_ms = media_elapsed_ms(media_server.cli("backup", "create"))
+        second_sent, second_ms = media_elapsed_ms(media_server.cli("backup", "create"))
+    finally:
+        s3.stop()
+
+    p99_ratio = during.get("p99", float("nan")) / max(base.get("p99", 1e-9), 1e-9)
+    growth_mb = (peak[0] - rss_start) * 1024 / 1e6
+    errors = base.get("errors", 0) + during.get("errors", 0)
+    return [
+        ("backup size", f"{size / 2**20:,.0f} MiB", "", ""),
+        ("plain `cp` of the file (+ sync)", f"{cp_ms:,.0f} ms ({mbps(cp_ms):,.0f} MB/s)", "reference", ""),
+        ("upload to s3s-fs, 32 writers running", f"{upload_ms:,} ms ({mbps(upload_ms):,.0f} MB/s)", "≥ 80 MB/s", verdict(mbps(upload_ms) >= 80)),
+        ("read-back and SHA-256", f"{verify_ms:,} ms ({mbps(verify_ms):,.0f} MB/s)", "", ""),
+        ("copy state", f"{remote.get('state')}", "uploaded", verdict(remote.get("state") == "uploaded")),
+        ("server RSS growth during the upload", f"{growth_mb:,.1f} MB", "≤ 64 MB", verdict(growth_mb <= 64)),
+        ("writers' p99 without / with the upload", f"{base.get('p99', float('nan')):.2f} / {during.get('p99', float('nan')):.2f} ms ({p99_ratio:.2f}×)", "≤ 2×", verdict(p99_ratio <= 2)),
+        ("writer errors", f"{errors}", "0", verdict(errors == 0)),
+        ("remote restore on an empty data folder (download + verify + install)", f"{restore_ms:,.0f} ms ({restore_ms / max(upload_ms + verify_ms, 1):.2f}× the upload)", "≤ 2×", verdict(restore_ms <= 2 * (upload_ms + verify_ms))),
+        ("media mirror, 10,000 files, first run", f"{first_sent:,} sent in {first_ms:,.0f} ms", "", ""),
+        ("media mirror, second run, nothing changed", f"{second_sent} sent in {second_ms:,.0f} ms", "≤ 2 s", verdict(second_sent == 0 and second_ms <= 2000)),
+    ]
+
+
 def bench_weight() -> list[tuple]:
     """What the first load of / fetches: the page's CSS, the JS loader and the main WASM."""
     pkg = SITE / "pkg"
@@ -441,6 +586,8 @@ def main() -> int:
         if "backup" not in SKIP:
             rows, _ = bench_backup(root)
             sections.append(f"### Backup under load ({BIG_DB_MB} MB generated database, 32 writers)\n\n" + table(["measure", "value", "goal", ""], rows))
+        if "offsite" not in SKIP:
+            sections.append(f"### Off-site copy ({BIG_DB_MB} MB generated database, local S3 server, 32 writers)\n\n" + table(["measure", "value", "goal", ""], bench_offsite(root)))
     if "weight" not in SKIP:
         sections.append("### Client weight (first load of `/`)\n\n" + table(["file", "raw B", "gzip -9 B", "brotli -q 11 B"], bench_weight()))
 

@@ -37,6 +37,11 @@ pub const BACKUPS_SCHEDULE_PREVIEW: &str = "/api/backups/schedule-preview";
 pub const BACKUPS_UPLOAD: &str = "/api/backups/upload";
 pub const BACKUP: &str = "/api/backups/{id}";
 pub const BACKUP_RESTORE: &str = "/api/backups/{id}/restore";
+pub const BACKUPS_REMOTE: &str = "/api/backups/remote";
+pub const BACKUPS_REMOTE_STATUS: &str = "/api/backups/remote/status";
+pub const BACKUPS_REMOTE_CHECK: &str = "/api/backups/remote/check";
+pub const BACKUPS_REMOTE_RETRY: &str = "/api/backups/remote/retry";
+pub const BACKUPS_REMOTE_RESTORE: &str = "/api/backups/remote/restore";
 pub const DATABASE: &str = "/api/database";
 pub const DATABASE_ACTION: &str = "/api/database/{action}";
 

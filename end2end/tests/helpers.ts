@@ -44,6 +44,7 @@ export function cliEnv(): NodeJS.ProcessEnv {
     SYSTEM_DATABASE_PATH: join(data, 'system.sqlite3'),
     MEDIA_ROOT: join(data, 'media'),
     BACKUP_DIR: join(data, 'backups'),
+    BACKUP_REMOTE_URL: `file://${join(data, 'offsite')}`,
     RUST_LOG: 'error',
   };
 }

@@ -1,6 +1,12 @@
 //! Configuration from environment variables, each with a default (documented in the README).
+//! The off-site settings are in `config/remote.rs`.
 
-use engine::backup::{BackupConfig, BackupError, DEFAULT_RETENTION, DEFAULT_UPLOAD_MAX, Notifier, Schedule};
+mod remote;
+
+use engine::backup::{
+    BackupConfig, BackupError, DEFAULT_RETENTION, DEFAULT_UPLOAD_MAX, KeepPolicy, Notifier, Schedule,
+    remote::RemoteSettings,
+};
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -16,11 +22,13 @@ const REQUEST_BODY_LIMIT_RANGE: std::ops::RangeInclusive<usize> = 1024..=16 * 10
 /// `REQUEST_TIMEOUT_SECS`'s default.
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 
+/// A refused setting, printed as one line: `NAME="value": reason`, or `NAME: reason` when the
+/// value is a secret (or may hold one) and so is never repeated.
 #[derive(Debug, thiserror::Error)]
-#[error("{name}={value:?}: {reason}")]
+#[error("{name}{}: {reason}", value.as_ref().map(|v| format!("={v:?}")).unwrap_or_default())]
 pub struct ConfigError {
     pub name: &'static str,
-    pub value: String,
+    pub value: Option<String>,
     pub reason: String,
 }
 
@@ -78,6 +86,10 @@ pub struct Settings {
     /// `FILE_MODE_UMASK`: the permissions the server's files and folders never get (default
     /// `077`: files 0600, folders 0700).
     pub file_mode_umask: u32,
+    /// `BACKUP_REMOTE_URL` and its companions: where off-site copies go (unset: nowhere).
+    pub backup_remote: Option<RemoteSettings>,
+    /// `BACKUP_REMOTE_KEEP`: which off-site copies remote retention keeps.
+    pub backup_remote_keep: KeepPolicy,
 }
 
 /// The host names a request's `Host` may name, without port, in lower case.
@@ -179,6 +191,8 @@ impl Settings {
     pub fn from_source(env: &impl Env) -> Result<Self, ConfigError> {
         let path = |name: &'static str, default: &str| PathBuf::from(env.get(name).unwrap_or_else(|| default.into()));
         let site_addr = parse(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000", "expected host:port, e.g. 127.0.0.1:3000")?;
+        let backup_remote = remote::parse_remote(env)?;
+        let backup_remote_keep = remote::parse_keep(env, backup_remote.as_ref())?;
         Ok(Settings {
             database_path: path("DATABASE_PATH", "data/db.sqlite3"),
             system_database_path: path("SYSTEM_DATABASE_PATH", "data/system.sqlite3"),
@@ -214,6 +228,8 @@ impl Settings {
             request_timeout: parse_request_timeout(env)?,
             allowed_hosts: parse_allowed_hosts(env, site_addr)?,
             file_mode_umask: parse_umask(env)?,
+            backup_remote,
+            backup_remote_keep,
         })
     }
 
@@ -230,6 +246,7 @@ impl Settings {
                 schedule: self.backup_schedule.clone(),
                 upload_max: self.backup_upload_max,
                 notifier,
+                remote: remote::engine_remote(self.backup_remote.as_ref(), self.backup_remote_keep, &self.media_root),
             },
         }
     }
@@ -253,7 +270,7 @@ impl Settings {
         if !Path::new(&wasm).is_file() {
             return Err(ConfigError {
                 name: "LEPTOS_SITE_ROOT",
-                value: self.site_root.display().to_string(),
+                value: Some(self.site_root.display().to_string()),
                 reason: format!(
                     "{} is missing: build the site with `make build`, or point LEPTOS_SITE_ROOT at it",
                     wasm.display()
@@ -420,7 +437,7 @@ fn parse_umask(env: &impl Env) -> Result<u32, ConfigError> {
 }
 
 fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { name, value: value.to_string(), reason: reason.into() }
+    ConfigError { name, value: Some(value.to_string()), reason: reason.into() }
 }
 
 fn parse<T: FromStr>(env: &impl Env, name: &'static str, default: &str, expected: &str) -> Result<T, ConfigError> {

@@ -79,8 +79,9 @@ impl Application {
     /// 2. requests in flight finish, for up to [`DRAIN_TIMEOUT`] (or until `stop`'s second
     ///    value, a second Ctrl-C); then the connections still open are closed, which drops
     ///    their handlers and response streams;
-    /// 3. the scheduler stops and a backup operation still running (an upload whose connection
-    ///    was closed, a restore) finishes or fails cleanly;
+    /// 3. the scheduler and the off-site uploader stop (a copy in progress stops at its next
+    ///    block and resumes at the next start) and a backup operation still running (an upload
+    ///    whose connection was closed, a restore) finishes or fails cleanly;
     /// 4. both databases are checkpointed (`PRAGMA wal_checkpoint(TRUNCATE)`, so their `-wal`
     ///    files are left empty) and closed.
     pub async fn run_until(self, stop: impl StopSignal) -> anyhow::Result<()> {
@@ -88,6 +89,7 @@ impl Application {
         let router = http::router(state.clone())?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.clone()));
         let (stop_scheduler, scheduler) = spawn_scheduler(&state).await;
+        let (stop_uploads, uploads) = spawn_uploader(&state);
         tracing::info!("listening on http://{}", listener.local_addr()?);
 
         let stopping = CancellationToken::new();
@@ -117,9 +119,12 @@ impl Application {
         watcher.abort();
 
         let _ = stop_scheduler.send(true);
+        let _ = stop_uploads.send(true);
         housekeeping.abort();
         let operations = async {
             let _ = scheduler.await;
+            // An off-site copy in progress stops at its next block and resumes at the next start.
+            let _ = uploads.await;
             wait_for_backup_operation(&state.engine.backups).await;
         };
         if tokio::time::timeout(OPERATIONS_STOP_TIMEOUT, operations).await.is_err() {
@@ -172,6 +177,21 @@ fn warn_if_reachable_by_any_name(settings: &Settings) {
             settings.allowed_hosts.names().collect::<Vec<_>>().join(", ")
         );
     }
+}
+
+/// Starts the off-site uploader (it returns at once when no remote is configured); sending
+/// `true` stops it.
+fn spawn_uploader(state: &AppState) -> (tokio::sync::watch::Sender<bool>, JoinHandle<()>) {
+    let backups = state.engine.backups.clone();
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(async move {
+        backups
+            .run_uploads(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    (stop, task)
 }
 
 /// While there is no active staff account, each start makes sure a setup link exists (a new one

@@ -1,7 +1,7 @@
 //! What the dashboard shows and asks: activity cards, settings, pages of the history, one
 //! backup, the Files tab, restore, and the one-answer dashboard with its query.
 
-use super::{BackupEvent, BackupRecord, Progress};
+use super::{BackupEvent, BackupRecord, Progress, RemoteAlert, RemoteView};
 use crate::database::DatabasePanel;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -145,6 +145,7 @@ pub enum DashboardTab {
     Upload,
     Settings,
     Database,
+    Remote,
 }
 
 impl DashboardTab {
@@ -155,6 +156,7 @@ impl DashboardTab {
             DashboardTab::Upload => "Upload",
             DashboardTab::Settings => "Settings",
             DashboardTab::Database => "Database",
+            DashboardTab::Remote => "Remote",
         }
     }
 }
@@ -214,4 +216,8 @@ pub struct Dashboard {
     pub files: Option<FilesReport>,
     /// Only when the Database tab is shown.
     pub database: Option<DatabasePanel>,
+    /// The off-site side's red banner, when there is something to say.
+    pub remote_alert: Option<RemoteAlert>,
+    /// Only when the Remote tab is shown.
+    pub remote: Option<RemoteView>,
 }

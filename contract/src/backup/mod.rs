@@ -1,14 +1,16 @@
 //! The backup catalogue as the engine stores it and the dashboard shows it: records and their
-//! timeline (`record`), the progress of the running operation (`progress`), and the dashboard's
-//! questions and answers (`dashboard`).
+//! timeline (`record`), the progress of the running operation (`progress`), the dashboard's
+//! questions and answers (`dashboard`), and its Remote tab (`remote`).
 
 mod dashboard;
 mod progress;
 mod record;
+mod remote;
 
 pub use dashboard::*;
 pub use progress::*;
 pub use record::*;
+pub use remote::*;
 
 #[cfg(test)]
 mod tests {
@@ -25,6 +27,12 @@ mod tests {
         assert_names_agree::<Phase>();
         assert_names_agree::<Unit>();
         assert_names_agree::<DashboardTab>();
+        assert_names_agree::<RemoteState>();
+        assert_names_agree::<RemoteKind>();
+        assert_names_agree::<TransferPhase>();
+        assert_names_agree::<CheckStep>();
+        assert_eq!(crate::ClosedSet::as_str(TransferPhase::ReadBack), "read-back");
+        assert_eq!(crate::ClosedSet::as_str(EventKind::RemotePruned), "remote-pruned");
         assert_eq!(crate::ClosedSet::as_str(Trigger::PreRestore), "pre-restore");
         assert_eq!(crate::ClosedSet::as_str(Phase::SafetyBackup), "safety-backup");
     }

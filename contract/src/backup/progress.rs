@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
-/// The operation whose progress is published.
+/// The operation whose progress is published, or whose failure is told (the off-site copy and
+/// the media mirror run beside the others and publish their progress on their own).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr, VariantArray, Display,
 )]
@@ -14,11 +15,15 @@ pub enum Operation {
     Backup,
     Restore,
     Upload,
+    /// A backup's off-site copy (upload, read-back, verification).
+    OffsiteCopy,
+    /// Mirroring `media/` to the remote.
+    MediaSync,
 }
 
 /// The step an operation is in. A backup goes Copy → Verify → Checksum; an upload Receive →
 /// Verify → Checksum; a restore Validate (copy of the source, Verify, Checksum) → SafetyBackup →
-/// Restore.
+/// Restore, after Download when the source is an off-site copy.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr, VariantArray, Display,
 )]
@@ -39,6 +44,8 @@ pub enum Phase {
     SafetyBackup,
     /// Pages copied into the live database.
     Restore,
+    /// Bytes of an off-site copy downloaded and hashed before a restore.
+    Download,
     /// Finished successfully (done = total).
     Done,
     /// Finished with an error (the history says why).
@@ -60,6 +67,7 @@ impl Phase {
             Phase::Validate => "validating",
             Phase::SafetyBackup => "safety backup",
             Phase::Restore => "restoring",
+            Phase::Download => "downloading",
             Phase::Done => "done",
             Phase::Failed => "failed",
         }

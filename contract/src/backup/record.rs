@@ -44,11 +44,14 @@ pub enum Trigger {
     Upload,
     /// "Download a fresh backup" in the dashboard: made to be downloaded at once.
     Download,
+    /// A copy downloaded from the off-site remote to be restored (`backup restore --remote`, or
+    /// the dashboard's Remote tab).
+    Remote,
 }
 
 impl Trigger {
-    /// Retention prunes only backups made by the schedule or on demand; safety copies and
-    /// uploads are removed only by hand.
+    /// Retention prunes only backups made by the schedule or on demand; safety copies, uploads
+    /// and copies fetched from the remote are removed only by hand.
     pub fn is_prunable(self) -> bool {
         matches!(self, Trigger::Manual | Trigger::Scheduled | Trigger::Cli | Trigger::Download)
     }
@@ -69,6 +72,74 @@ pub enum EventKind {
     Deleted,
     Failed,
     Skipped,
+    /// Copied off-site, read back and found identical.
+    RemoteUploaded,
+    /// An attempt at the off-site copy failed (the detail says why and when it is retried).
+    RemoteFailed,
+    /// The off-site copy was removed by `BACKUP_REMOTE_KEEP`.
+    RemotePruned,
+    /// Downloaded from the remote and checked against its SHA-256.
+    RemoteFetched,
+    /// The off-site copy was read again and found identical (`backup remote verify`).
+    RemoteVerified,
+}
+
+/// Where a backup's off-site copy stands. A closed set: the catalogue stores it, the dashboard
+/// shows it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr, VariantArray, Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum RemoteState {
+    /// Waiting for the uploader (just made, or left by `backup create --no-upload`).
+    Pending,
+    /// Being copied and read back now.
+    Uploading,
+    /// Copied, read back, size and SHA-256 equal to the catalogue's, `<name>.sha256` beside it.
+    Uploaded,
+    /// The last attempt failed; `error` says why, `next_attempt_at` when it is tried again (none:
+    /// it will not be, e.g. the local file is gone).
+    Failed,
+    /// Removed from the remote by `BACKUP_REMOTE_KEEP` ("pruned remotely").
+    Pruned,
+}
+
+impl RemoteState {
+    /// In words, for the history's badge and the CLI.
+    pub fn label(self) -> &'static str {
+        match self {
+            RemoteState::Pending => "upload pending",
+            RemoteState::Uploading => "uploading",
+            RemoteState::Uploaded => "off-site",
+            RemoteState::Failed => "upload failed",
+            RemoteState::Pruned => "pruned remotely",
+        }
+    }
+
+    /// The local file is still the only copy: local retention keeps it (unless the disk is short
+    /// of space).
+    pub fn is_waiting(self) -> bool {
+        matches!(self, RemoteState::Pending | RemoteState::Uploading | RemoteState::Failed)
+    }
+}
+
+/// The off-site side of a backup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteRecord {
+    pub state: RemoteState,
+    /// The object's key in the bucket or folder, with the prefix, once uploaded.
+    pub key: Option<String>,
+    pub uploaded_at: Option<DateTime<Utc>>,
+    /// Upload attempts so far.
+    pub attempts: u32,
+    /// Why the last attempt failed, in words a person acts on (never a secret).
+    pub error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The time the copy took to send, and to read back and hash, in milliseconds.
+    pub upload_ms: Option<u64>,
+    pub verify_ms: Option<u64>,
+    pub pruned_at: Option<DateTime<Utc>>,
 }
 
 /// One backup in the catalogue.
@@ -98,6 +169,8 @@ pub struct BackupRecord {
     pub last_downloaded_at: Option<DateTime<Utc>>,
     /// The last time the live database was restored from this backup.
     pub restored_at: Option<DateTime<Utc>>,
+    /// The off-site copy; `None` when no remote was configured when the backup was made.
+    pub remote: Option<RemoteRecord>,
 }
 
 impl BackupRecord {

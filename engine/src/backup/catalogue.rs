@@ -20,7 +20,7 @@ use std::{
 
 #[derive(Clone, Debug)]
 pub(crate) struct Catalogue {
-    db: Database,
+    pub(super) db: Database,
     settings: SettingsStore,
     /// Every record and setting, as of the system database's `data_version` they were read at.
     /// The dashboard needs all of them on every view; reading (and parsing) them each time was
@@ -47,16 +47,16 @@ pub(crate) struct Finished {
     pub sha256: String,
 }
 
-fn to_i64(v: u64) -> i64 {
+pub(super) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn unsigned(v: Option<i64>) -> Option<u64> {
+pub(super) fn unsigned(v: Option<i64>) -> Option<u64> {
     v.map(|v| u64::try_from(v).unwrap_or(0))
 }
 
 /// A stored closed-set value; one this binary does not know means the row was not written by it.
-fn stored<T: ClosedSet>(what: &str, id: i64, raw: &str) -> Result<T, DbErr> {
+pub(super) fn stored<T: ClosedSet>(what: &str, id: i64, raw: &str) -> Result<T, DbErr> {
     raw.parse().map_err(|_| DbErr::Custom(format!("{what} {id}: unknown value {raw:?} (allowed: {})", T::allowed())))
 }
 
@@ -65,7 +65,9 @@ impl TryFrom<backup::Model> for BackupRecord {
     type Error = DbErr;
 
     fn try_from(m: backup::Model) -> Result<Self, DbErr> {
+        let remote = super::offsite::remote_of(&m)?;
         Ok(BackupRecord {
+            remote,
             status: stored("backup", m.id, &m.status)?,
             trigger: stored("backup", m.id, &m.trigger)?,
             id: m.id,

@@ -198,6 +198,8 @@ impl BackupEngine {
                         Some(format!("integrity_check ok; sha256 {}; {} ms", check.sha256, check.verify_ms)),
                     )
                     .await?;
+                // Whatever started it (a restore's safety copy too), it goes off-site.
+                let record = self.queue_upload(record).await;
                 tracing::info!(
                     backup_id = record.id,
                     filename = %record.filename,

@@ -57,6 +57,14 @@ pub enum BackupError {
     /// in the catalogue (HTTP 500).
     #[error("{0}")]
     Failed(String),
+    /// An off-site operation was asked for but `BACKUP_REMOTE_URL` is not set (HTTP 409).
+    #[error("no off-site remote is configured: set BACKUP_REMOTE_URL (see docs/backups.md)")]
+    NoRemote,
+    /// The remote failed or refused; the message says why in words a person acts on, never with
+    /// a secret (HTTP 404 for a copy that is not there, 422 for a bad name or a damaged copy,
+    /// 502 for the storage service).
+    #[error(transparent)]
+    Remote(#[from] super::remote::RemoteError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -165,6 +173,14 @@ impl BackupError {
                 | BackupError::InvalidSchedule(_)
                 | BackupError::InvalidRetention { .. }
                 | BackupError::NothingToChange
+                | BackupError::NoRemote
+        ) || matches!(
+            self,
+            BackupError::Remote(
+                super::remote::RemoteError::NotFound { .. }
+                    | super::remote::RemoteError::InvalidName { .. }
+                    | super::remote::RemoteError::InvalidKey(_)
+            )
         )
     }
 }

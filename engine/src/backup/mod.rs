@@ -12,7 +12,9 @@
 //!   runs it (`schedule.rs` is the cron expression itself, `cron_words.rs` puts it into words);
 //! - `report.rs`: what the dashboard's cards, banner, history and Files tab show;
 //! - `notify.rs`: telling someone about a failure; `catalogue.rs`: the records in the system
-//!   database; `files.rs` and `sqlite.rs`: the work on files and SQLite, on blocking threads.
+//!   database; `files.rs` and `sqlite.rs`: the work on files and SQLite, on blocking threads;
+//! - `offsite/`: the off-site copies (queue, uploader, remote retention, media mirror, restore
+//!   from the remote), built on the storage layer in `remote/`.
 
 mod catalogue;
 mod create;
@@ -21,6 +23,7 @@ mod error;
 mod files;
 mod name;
 mod notify;
+mod offsite;
 mod progress;
 pub mod remote;
 pub mod replica;
@@ -34,13 +37,17 @@ mod upload;
 
 pub use contract::backup::{
     BackupEvent, BackupFile, BackupRecord, BackupSettings, BackupStats, EventKind, FilesReport, Operation, Phase,
-    Progress, ScheduleInfo, Status, Trigger, Unit,
+    Progress, RemoteRecord, RemoteState, ScheduleInfo, Status, Trigger, Unit,
 };
 pub use create::StartedBackup;
 pub use error::BackupError;
 pub use files::{BackupLock, LOCK_FILE, TEMP_PREFIX};
 pub use name::BackupName;
 pub use notify::{FailureNotice, Notifier};
+pub use offsite::{
+    DEFAULT_POLL, DEFAULT_RETRY_BASE, KeepPolicy, MAX_BACKOFF, MAX_KEEP, RemoteChoice, RemoteConfig,
+    RemoteRestoreOutcome, RemoteVerification, UploadOutcome, remote_alert_of,
+};
 pub use report::{DiskUsage, last_failure_of, page_of, stats_of};
 pub use restore::{RestoreOutcome, RestoreSource};
 pub use retention::MAX_RETENTION;
@@ -78,6 +85,8 @@ pub struct BackupConfig {
     pub upload_max: u64,
     /// Told about every failure (the server posts it to `BACKUP_WEBHOOK_URL`).
     pub notifier: Option<Notifier>,
+    /// Where off-site copies go (`BACKUP_REMOTE_URL`…); `None`: backups stay local only.
+    pub remote: Option<RemoteConfig>,
 }
 
 impl Default for BackupConfig {
@@ -87,6 +96,7 @@ impl Default for BackupConfig {
             schedule: Schedule::default(),
             upload_max: DEFAULT_UPLOAD_MAX,
             notifier: None,
+            remote: None,
         }
     }
 }
@@ -110,6 +120,8 @@ struct Inner {
     schedule_version: watch::Sender<u64>,
     /// Set when the process stops: running copies stop between steps, new operations are refused.
     stopping: Arc<AtomicBool>,
+    /// The off-site copies, when a remote is configured.
+    offsite: Option<Arc<offsite::Offsite>>,
 }
 
 impl fmt::Debug for BackupEngine {
@@ -156,11 +168,12 @@ impl BackupEngine {
                 app_db,
                 catalogue: Catalogue::new(system_db),
                 dir: backup_dir,
-                config,
                 progress: Arc::new(watch::Sender::new(None)),
                 current: Arc::new(watch::Sender::new(CurrentBackup::Idle)),
                 schedule_version: watch::Sender::new(0),
                 stopping: Arc::new(AtomicBool::new(false)),
+                offsite: config.remote.clone().map(offsite::Offsite::new),
+                config,
             }),
         }
     }

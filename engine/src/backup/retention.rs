@@ -48,14 +48,27 @@ impl BackupEngine {
             if !record.has_file() {
                 return Err(BackupError::NoFile { id, status: record.status });
             }
-            this.remove_file_of(record, Status::Deleted, EventKind::Deleted, "deleted by hand".into()).await
+            let waiting = record.remote.as_ref().is_some_and(|r| r.state.is_waiting());
+            let deleted =
+                this.remove_file_of(record, Status::Deleted, EventKind::Deleted, "deleted by hand".into()).await?;
+            if waiting {
+                // Asked for by a person: the copy is dropped from the queue, without an alarm.
+                this.inner
+                    .catalogue
+                    .mark_upload_failed(id, "deleted by hand before its off-site copy was made", None)
+                    .await?;
+                return this.inner.catalogue.require(id).await;
+            }
+            Ok(deleted)
         })
         .await
     }
 
     /// Keeps the newest N successful backups made by the schedule or on demand (N from
     /// [`BackupEngine::retention`]; 0 keeps all) and prunes the others. `keep` is never pruned.
-    /// Safety copies and uploads are left alone.
+    /// Safety copies and uploads are left alone. So is an older backup whose off-site copy is
+    /// not made yet (it is the only copy), unless `BACKUP_DIR` lacks the room for one more
+    /// backup: then it is pruned all the same, and the log, the webhook and the banner say so.
     pub(super) async fn apply_retention(&self, keep: Option<i64>) -> Result<Vec<BackupRecord>, BackupError> {
         let n = self.retention().await?;
         if n == 0 {
@@ -70,14 +83,36 @@ impl BackupEngine {
             .filter(|r| r.trigger.is_prunable())
             .collect();
         let mut pruned = Vec::new();
+        let mut short_of_space = None;
         for record in prunable.into_iter().skip(n as usize) {
             if Some(record.id) == keep {
                 continue;
             }
+            let waiting = record.remote.as_ref().is_some_and(|r| r.state.is_waiting());
+            if waiting {
+                let short = short_of_space.get_or_insert_with(|| self.space_shortage());
+                if short.is_none() {
+                    tracing::info!(backup_id = record.id, "kept beyond retention: its off-site copy is not made yet");
+                    continue;
+                }
+            }
             let detail = format!("retention keeps the newest {n}");
-            pruned.push(self.remove_file_of(record, Status::Pruned, EventKind::Pruned, detail).await?);
+            let removed = self.remove_file_of(record.clone(), Status::Pruned, EventKind::Pruned, detail).await?;
+            if let (true, Some(Some(why))) = (waiting, &short_of_space) {
+                self.lost_before_upload(&removed, why).await;
+            }
+            pruned.push(self.inner.catalogue.require(removed.id).await?);
         }
         Ok(pruned)
+    }
+
+    /// Why `BACKUP_DIR` is short of space (no room for one more backup of the database as it is
+    /// now, plus 10 %), or `None` when it is not.
+    fn space_shortage(&self) -> Option<String> {
+        let (db, wal) = files::database_bytes(self.inner.app_db.path());
+        files::check_space(&self.inner.dir, db + wal, || files::describe_database_size(db, wal))
+            .err()
+            .map(|e| e.to_string())
     }
 
     /// Deletes a successful backup's file and records it as `status` (pruned or deleted).

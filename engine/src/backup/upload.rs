@@ -149,6 +149,6 @@ impl BackupEngine {
             .add_event(record.id, EventKind::Verified, Some(format!("integrity_check ok; sha256 {}", check.sha256)))
             .await?;
         tracing::info!(backup_id = record.id, filename = %record.filename, size = check.size_bytes, "backup uploaded");
-        Ok(record)
+        Ok(self.queue_upload(record).await)
     }
 }

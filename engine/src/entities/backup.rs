@@ -23,6 +23,15 @@ pub struct Model {
     pub download_count: i64,
     pub last_downloaded_at: Option<DateTimeUtc>,
     pub restored_at: Option<DateTimeUtc>,
+    pub remote_state: Option<String>,
+    pub remote_key: Option<String>,
+    pub remote_uploaded_at: Option<DateTimeUtc>,
+    pub remote_attempts: i64,
+    pub remote_error: Option<String>,
+    pub remote_next_at: Option<DateTimeUtc>,
+    pub remote_upload_ms: Option<i64>,
+    pub remote_verify_ms: Option<i64>,
+    pub remote_pruned_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,8 +17,14 @@ use tokio::{sync::watch, task::JoinHandle};
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
     /// Make a verified backup of the application database now. Prints the file name, its size,
-    /// the duration and the SHA-256. Exit 1 if another backup or restore is running.
-    Create,
+    /// the duration and the SHA-256. With a remote (BACKUP_REMOTE_URL), uploads it and checks
+    /// the copy before it exits, then mirrors media/. Exit 1 if another backup or restore is
+    /// running, or if the off-site copy failed (the backup is kept locally and retried).
+    Create {
+        /// Leave the off-site copy to the running server's uploader (the backup stays pending).
+        #[arg(long)]
+        no_upload: bool,
+    },
     /// List backups, newest first, one per line: file name, status, size, created (UTC),
     /// trigger, id, and the error of a failed one.
     List,
@@ -28,17 +34,27 @@ pub enum BackupCommand {
     Verify { file: PathBuf },
     /// Restore the application database from a backup id, a backup name or a file, without
     /// stopping the server. A safety backup of the current database is taken first. Asks for
-    /// confirmation when standard input is a terminal, unless --yes is given.
+    /// confirmation when standard input is a terminal, unless --yes is given. With --remote,
+    /// from an off-site copy (`latest` or a name): downloaded, checked against its SHA-256 and
+    /// integrity_check, installed, then media/ is brought back. On a new machine with an empty
+    /// data/ and the same BACKUP_REMOTE_* settings, this restores everything.
     Restore {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
-        /// A backup id (see `backup list`), a backup file name, or a path.
+        /// Restore from the remote: SOURCE is `latest` or a backup name there.
+        #[arg(long)]
+        remote: bool,
+        /// A backup id (see `backup list`), a backup file name, or a path; with --remote,
+        /// `latest` or a backup name.
         source: String,
     },
     /// Apply retention now: keep the newest BACKUP_RETENTION successful backups and prune the
     /// others (safety copies and uploads are kept).
     Prune,
+    /// The off-site remote (BACKUP_REMOTE_URL): list, check, verify.
+    #[command(subcommand)]
+    Remote(super::remote::RemoteCommand),
 }
 
 pub async fn run(cmd: BackupCommand, settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -46,11 +62,15 @@ pub async fn run(cmd: BackupCommand, settings: &Settings) -> anyhow::Result<Exit
     let engine = engine::Engine::open(settings.engine_config(webhook.as_ref().map(Webhook::notifier))).await?;
     let backups = &engine.backups;
     let result = match cmd {
-        BackupCommand::Create => create(backups).await,
+        BackupCommand::Create { no_upload } => create(backups, no_upload).await,
         BackupCommand::List => list(backups).await,
         BackupCommand::Verify { file } => verify(backups, &file).await,
-        BackupCommand::Restore { yes, source } => restore(backups, settings, &source, yes).await,
+        BackupCommand::Restore { yes, remote: true, source } => {
+            super::remote::restore(backups, settings, &source, yes).await
+        }
+        BackupCommand::Restore { yes, remote: false, source } => restore(backups, settings, &source, yes).await,
         BackupCommand::Prune => prune(backups).await,
+        BackupCommand::Remote(cmd) => super::remote::run(cmd, backups).await,
     };
     if let Some(webhook) = &webhook {
         webhook.flush(Duration::from_secs(10)).await;
@@ -59,7 +79,7 @@ pub async fn run(cmd: BackupCommand, settings: &Settings) -> anyhow::Result<Exit
     result
 }
 
-async fn create(backups: &BackupEngine) -> anyhow::Result<ExitCode> {
+async fn create(backups: &BackupEngine, no_upload: bool) -> anyhow::Result<ExitCode> {
     let record = with_progress(backups, backups.create(Trigger::Cli)).await?;
     println!("{}", record.filename);
     println!("  path      {}", backups.dir().join(&record.filename).display());
@@ -72,7 +92,14 @@ async fn create(backups: &BackupEngine) -> anyhow::Result<ExitCode> {
         record.verify_ms.unwrap_or(0)
     );
     println!("  sha256    {}", record.sha256.as_deref().unwrap_or("-"));
-    Ok(ExitCode::SUCCESS)
+    if !backups.remote_configured() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if no_upload {
+        println!("  off-site  pending: the running server's uploader copies it");
+        return Ok(ExitCode::SUCCESS);
+    }
+    super::remote::upload(backups, &record).await
 }
 
 async fn list(backups: &BackupEngine) -> anyhow::Result<ExitCode> {
@@ -166,7 +193,7 @@ async fn restore(backups: &BackupEngine, settings: &Settings, arg: &str, yes: bo
     Ok(ExitCode::SUCCESS)
 }
 
-fn describe_record(r: &BackupRecord) -> String {
+pub(super) fn describe_record(r: &BackupRecord) -> String {
     format!(
         "backup #{} {} ({}, {}, {})",
         r.id,
@@ -178,7 +205,7 @@ fn describe_record(r: &BackupRecord) -> String {
 }
 
 /// Asks on the terminal; true only for "yes" or "y".
-async fn confirm(question: String) -> anyhow::Result<bool> {
+pub(super) async fn confirm(question: String) -> anyhow::Result<bool> {
     let answer = tokio::task::spawn_blocking(move || {
         eprint!("{question}");
         let mut line = String::new();
@@ -210,7 +237,7 @@ async fn prune(backups: &BackupEngine) -> anyhow::Result<ExitCode> {
 /// Runs a backup or restore with a progress bar on standard error (drawn only on a terminal).
 /// Ctrl-C meanwhile stops a backup cleanly at its next step instead of leaving a half-written
 /// file.
-async fn with_progress<T>(backups: &BackupEngine, operation: impl Future<Output = T>) -> T {
+pub(super) async fn with_progress<T>(backups: &BackupEngine, operation: impl Future<Output = T>) -> T {
     let bar = ProgressBar::new(0);
     let drawing = tokio::spawn(draw(backups.subscribe_progress(), bar.clone()));
     let interrupt: JoinHandle<()> = {

@@ -4,6 +4,7 @@
 mod backup;
 mod db;
 pub mod healthcheck;
+mod remote;
 mod user;
 
 use crate::{config::Settings, startup::Application, telemetry};

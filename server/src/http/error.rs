@@ -41,6 +41,10 @@ pub enum ApiError {
     /// space, say): 500, with the reason.
     #[error("{0}")]
     OperationFailed(String),
+    /// A service the server depends on (the off-site storage) failed or refused: 502, with the
+    /// reason (never a secret).
+    #[error("{0}")]
+    BadGateway(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -64,6 +68,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::OperationFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

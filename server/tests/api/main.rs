@@ -14,6 +14,7 @@ mod foundation;
 mod hosts;
 mod hygiene;
 mod lockout;
+mod offsite;
 mod ops;
 mod safe_methods;
 mod schema;

@@ -59,6 +59,7 @@ pub(super) fn History(ctx: Ctx, history: BackupPage) -> impl IntoView {
 /// (the router still navigates them in the browser).
 fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: BackupRecord) -> impl IntoView {
     let available = backup.has_file();
+    let remote_badge = super::remote::badge(&backup);
     let BackupRecord {
         id,
         filename,
@@ -98,7 +99,7 @@ fn history_row(ctx: Ctx, restoring: RwSignal<Option<(i64, String)>>, backup: Bac
             <td data-label="Size" class="nowrap">{size_bytes.map(human_bytes).unwrap_or_else(|| "—".into())}</td>
             <td data-label="Duration" class="nowrap">{duration_ms.map(human_ms).unwrap_or_else(|| "—".into())}</td>
             <td data-label="Trigger">{trigger.as_str()}</td>
-            <td data-label="Status"><span class=status_class(status) title=error.unwrap_or_default()>{status.as_str()}</span></td>
+            <td data-label="Status"><span class=status_class(status) title=error.unwrap_or_default()>{status.as_str()}</span>{remote_badge}</td>
             <td data-label="Verified" class="nowrap">{match integrity_ok { Some(true) => "✓ ok", Some(false) => "✗ failed", None => "—" }}</td>
             <td data-label="SHA-256">
                 {(!sha.is_empty()).then(|| {

@@ -5,6 +5,7 @@
 mod database;
 mod files;
 mod history;
+mod remote;
 mod settings;
 mod status;
 mod upload;
@@ -244,6 +245,7 @@ fn DashboardRoot() -> impl IntoView {
             {move || ctx.data.with(|d| match d {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(d) => view! {
+                    <remote::RemoteBanner alert=d.remote_alert.clone() />
                     <status::StatusHeader settings=d.settings.clone() last_success=d.last_success.clone() last_failure=d.last_failure.clone() />
                     <status::StatCards stats=d.stats.clone() />
                 }.into_any(),
@@ -264,6 +266,7 @@ fn DashboardRoot() -> impl IntoView {
                     DashboardTab::Upload => view! { <upload::Upload ctx max=d.settings.upload_max_bytes /> }.into_any(),
                     DashboardTab::Settings => view! { <settings::Settings ctx settings=d.settings /> }.into_any(),
                     DashboardTab::Database => d.database.map(|database| view! { <database::Database database /> }.into_any()).unwrap_or_else(loading),
+                    DashboardTab::Remote => view! { <remote::Remote ctx view=d.remote /> }.into_any(),
                 }
             }}
         </div>

@@ -44,8 +44,13 @@ impl RemoteStore {
         let objects = self.list_raw(&dir).await?;
         let sidecars: HashSet<&str> =
             objects.iter().filter_map(|o| o.key.strip_prefix(&dir)?.strip_suffix(".sha256")).collect();
-        let found: Vec<(BackupName, &super::RemoteObject)> =
-            objects.iter().filter_map(|o| Some((BackupName::parse(o.key.strip_prefix(&dir)?).ok()?, o))).collect();
+        // Owned, not borrowed: a closure taking a borrowed argument makes this future fail to be
+        // `Send` for every lifetime (rust-lang/rust#102211), and then it cannot run on a spawned
+        // task (the server's uploader).
+        let found: Vec<(BackupName, super::RemoteObject)> = objects
+            .iter()
+            .filter_map(|o| Some((BackupName::parse(o.key.strip_prefix(&dir)?).ok()?, o.clone())))
+            .collect();
         let mut backups: Vec<RemoteBackup> = stream::iter(found)
             .map(|(name, object)| {
                 let has_sidecar = sidecars.contains(name.as_str());

@@ -10,18 +10,8 @@ use bytes::Bytes;
 use object_store::PutPayload;
 use std::time::{Duration, Instant};
 
-/// The steps of [`RemoteStore::check`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CheckStep {
-    /// List the prefix: the service answers, accepts the credentials, and has the bucket. First,
-    /// because some S3-compatible services create a missing bucket on the first write.
-    Connect,
-    Write,
-    Read,
-    List,
-    Delete,
-}
+/// The steps of [`RemoteStore::check`] (shared with the dashboard, hence in `contract`).
+pub use contract::backup::CheckStep;
 
 /// Which step of the connection check failed, and why.
 #[derive(Debug, thiserror::Error)]

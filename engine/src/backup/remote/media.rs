@@ -106,21 +106,27 @@ pub async fn sync_media(
     let mut report = MediaReport { files: files.len(), skipped, ..MediaReport::default() };
     let present: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
 
+    // Indexes into `files`, not borrows: see `list_backups` (a closure taking a borrowed
+    // argument would keep this future from being `Send`).
     let mut candidates = Vec::new();
-    for file in &files {
+    for (index, file) in files.iter().enumerate() {
         let known = manifest.files.get(&file.rel);
         match known {
             Some(e) if e.deleted_at.is_none() && e.size == file.size && e.mtime_ns == file.mtime_ns => {
                 report.unchanged += 1
             }
-            _ => candidates.push((file, known.cloned())),
+            _ => candidates.push((index, known.cloned())),
         }
     }
+    let files = &files;
     // One cap for the whole run, shared by the concurrent uploads of small files.
     let pacer = tokio::sync::Mutex::new(Pacer::new(store.inner.max_rate));
     let pacer = &pacer;
     let results: Vec<_> = stream::iter(candidates)
-        .map(|(file, known)| async move { (file, mirror_one(store, file, known, pacer).await) })
+        .map(|(index, known)| async move {
+            let file = &files[index];
+            (file, mirror_one(store, file, known, pacer).await)
+        })
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;

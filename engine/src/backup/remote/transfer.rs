@@ -20,17 +20,8 @@ use std::{
 };
 use tokio::io::AsyncReadExt;
 
-/// What a transfer is doing, for progress bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TransferPhase {
-    /// Bytes read from the local file and handed to the uploader.
-    Upload,
-    /// Bytes of the uploaded object read back and hashed.
-    ReadBack,
-    /// Bytes downloaded (or re-read by `verify`) and hashed.
-    Download,
-}
+/// What a transfer is doing, for progress bars (shared with the dashboard, hence in `contract`).
+pub use contract::backup::TransferPhase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct TransferProgress {
@@ -114,6 +105,9 @@ impl RemoteStore {
             let detail = format!("it has {size} bytes, the catalogue says {}", expected.size);
             return Err(RemoteError::LocalChanged { path: local.to_path_buf(), detail });
         }
+        // A listing first: it fails on a missing bucket, which some S3-compatible services would
+        // otherwise create on the first write (hiding a typo in BACKUP_REMOTE_URL).
+        self.list_raw(&sidecar_key(name)?).await?;
         // A copy counts only once its sidecar is written after this upload's read-back: a sidecar
         // from an earlier attempt must not vouch for the object while it is being replaced.
         self.delete_raw(&sidecar_key(name)?).await?;

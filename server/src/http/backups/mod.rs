@@ -4,6 +4,7 @@
 
 mod actions;
 mod database;
+mod remote;
 mod settings;
 mod transfer;
 mod views;
@@ -13,7 +14,7 @@ pub use views::{dashboard_data, detail_data};
 use crate::http::{Access, ApiError, Routes};
 use axum::{extract::DefaultBodyLimit, http::Method, routing::post};
 use contract::paths;
-use engine::backup::BackupError;
+use engine::backup::{BackupError, remote::RemoteError};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -33,6 +34,11 @@ pub fn routes() -> Routes {
             paths::BACKUPS_UPLOAD,
             post(transfer::upload).layer(DefaultBodyLimit::disable()),
         )
+        .staff(Method::GET, paths::BACKUPS_REMOTE, remote::view)
+        .staff(Method::GET, paths::BACKUPS_REMOTE_STATUS, remote::status)
+        .staff(Method::POST, paths::BACKUPS_REMOTE_CHECK, remote::check)
+        .staff(Method::POST, paths::BACKUPS_REMOTE_RETRY, remote::retry)
+        .staff(Method::POST, paths::BACKUPS_REMOTE_RESTORE, remote::restore)
         .staff(Method::GET, paths::BACKUP, views::detail)
         .staff(Method::DELETE, paths::BACKUP, actions::delete)
         .staff(Method::POST, paths::BACKUP_RESTORE, actions::restore)
@@ -58,7 +64,22 @@ impl From<BackupError> for ApiError {
             BackupError::NothingToChange => ApiError::validation("", e.to_string()),
             BackupError::ShuttingDown => ApiError::Unavailable(e.to_string()),
             BackupError::NoSpace { .. } | BackupError::Failed(_) => ApiError::OperationFailed(e.to_string()),
+            BackupError::NoRemote => ApiError::Conflict { field: String::new(), message: e.to_string() },
+            BackupError::Remote(remote) => remote_error(remote),
             BackupError::Db(db) => db.into(),
         }
+    }
+}
+
+/// A copy that is not there is 404; a bad name or a copy that fails its checksum is 422 (nothing
+/// was installed); the storage service failing or refusing is 502; a stop in the middle is 503.
+fn remote_error(e: RemoteError) -> ApiError {
+    match e {
+        RemoteError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+        RemoteError::InvalidName { .. } | RemoteError::InvalidKey(_) => ApiError::validation("name", e.to_string()),
+        RemoteError::Mismatch { .. } | RemoteError::NoChecksum { .. } => ApiError::validation("name", e.to_string()),
+        RemoteError::Cancelled => ApiError::Unavailable(e.to_string()),
+        RemoteError::Local { .. } | RemoteError::LocalChanged { .. } => ApiError::OperationFailed(e.to_string()),
+        _ => ApiError::BadGateway(e.to_string()),
     }
 }

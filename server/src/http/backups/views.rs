@@ -36,6 +36,8 @@ pub async fn dashboard_data(
         history: page_of(&all, page, per_page),
         files: if tab == DashboardTab::Files { Some(backups.files_report(&all)?) } else { None },
         database: if tab == DashboardTab::Database { Some(state.engine.database_panel().await?) } else { None },
+        remote_alert: backups.remote_alert(&all).await?,
+        remote: if tab == DashboardTab::Remote { Some(backups.remote_view(&all).await?) } else { None },
     })
 }
 
