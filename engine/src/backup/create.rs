@@ -77,7 +77,7 @@ impl BackupEngine {
         }
         let mut current = self.inner.current.subscribe();
         let record = match &*current.wait_for(|c| !matches!(c, CurrentBackup::Starting)).await.ok()? {
-            CurrentBackup::Running(record) => record.clone(),
+            CurrentBackup::Running(record) => (**record).clone(),
             _ => return None,
         };
         let (this, id) = (self.clone(), record.id);
@@ -122,7 +122,7 @@ impl BackupEngine {
         current.0.send_replace(CurrentBackup::Starting);
         let announce = current.0.clone();
         let on_start: OnStart = Box::new(move |record: &BackupRecord| {
-            announce.send_replace(CurrentBackup::Running(record.clone()));
+            announce.send_replace(CurrentBackup::Running(Box::new(record.clone())));
             // Nobody listening any more is fine: the backup goes on.
             let _ = on_start.send(record.clone());
         });

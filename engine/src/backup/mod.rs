@@ -136,7 +136,8 @@ enum CurrentBackup {
     Idle,
     /// It holds the lock and is making its record (a moment).
     Starting,
-    Running(BackupRecord),
+    /// Boxed: a record is large, and the other states carry nothing.
+    Running(Box<BackupRecord>),
 }
 
 fn elapsed_ms(since: Instant) -> u64 {

@@ -99,7 +99,10 @@ impl Schema {
 const MIGRATIONS_TABLE_SQL: &str =
     "CREATE TABLE seaql_migrations (version varchar NOT NULL PRIMARY KEY, applied_at bigint NOT NULL)";
 
-static REFERENCES: LazyLock<Mutex<HashMap<(DbKind, usize), Arc<Schema>>>> = LazyLock::new(Mutex::default);
+/// The reference schema of each (kind, number of migrations applied), built once.
+type ReferenceCache = Mutex<HashMap<(DbKind, usize), Arc<Schema>>>;
+
+static REFERENCES: LazyLock<ReferenceCache> = LazyLock::new(Mutex::default);
 
 /// The schema the first `applied` migrations of `kind` make, built once per version.
 pub fn reference(kind: DbKind, applied: usize) -> Result<Arc<Schema>, String> {
@@ -182,7 +185,7 @@ pub fn differences(expected: &Schema, found: &Schema) -> Vec<String> {
 /// columns differ. Extra objects are left to the restore check; the app still works with them.
 pub fn missing_parts(expected: &Schema, found: &Schema) -> Vec<String> {
     let mut out = Vec::new();
-    for ((kind, name), _) in &expected.objects {
+    for (kind, name) in expected.objects.keys() {
         if !found.objects.contains_key(&(kind.clone(), name.clone())) {
             out.push(format!("missing {} {name}", kind_word(kind)));
         } else if kind == "table" && name != MIGRATIONS_TABLE {
