@@ -188,7 +188,9 @@ async fn the_download_trigger_migration_keeps_the_catalogue() {
             .is_err()
     );
 
-    SystemMigrator::up(&conn, None).await.unwrap();
+    // The lockout table (000003) and the widened trigger (000004); the off-site columns (000005)
+    // come last, below.
+    SystemMigrator::up(&conn, Some(2)).await.unwrap();
     let count = |sql: &'static str| {
         let conn = conn.clone();
         async move {
@@ -212,4 +214,12 @@ async fn the_download_trigger_migration_keeps_the_catalogue() {
     assert!(run("INSERT INTO backup_events (backup_id, at, kind) VALUES (99, 'x', 'created')").await.is_err());
     let problems = conn.query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA foreign_key_check")).await;
     assert!(problems.unwrap().is_empty());
+
+    // The off-site migration rebuilds the catalogue again: every row, event and index kept, the
+    // `download` trigger still allowed, and its own index added.
+    SystemMigrator::up(&conn, None).await.unwrap();
+    assert_eq!(count("SELECT count(*) FROM backups WHERE trigger = 'download'").await, 1);
+    assert_eq!(count("SELECT count(*) FROM backups").await, 3);
+    assert_eq!(count("SELECT count(*) FROM backup_events").await, 2);
+    assert_eq!(count("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'backup%'").await, 4);
 }

@@ -69,14 +69,16 @@ pub async fn exec(engine: &Engine, sql: &str) {
     w.conn().execute_unprepared(sql).await.unwrap();
 }
 
-/// Adds rows to a `notes` table, and about `mib` MiB of random blobs when asked.
+/// Adds `notes` accounts (rows of the real schema: a backup must hold only what the migrations
+/// make), and about `mib` MiB of random bytes in further accounts when asked.
 pub async fn add_data(engine: &Engine, notes: u32, mib: usize) {
-    exec(engine, "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, blob BLOB)").await;
     exec(
         engine,
         &format!(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {notes}) \
-             INSERT INTO notes (body) SELECT 'note ' || x FROM c"
+             INSERT INTO users (username, email, password_hash, created_at) \
+             SELECT 'note-' || hex(randomblob(8)), 'note-' || hex(randomblob(8)) || '@example.com', 'x', \
+                    '2026-01-01T00:00:00Z' FROM c"
         ),
     )
     .await;
@@ -85,7 +87,9 @@ pub async fn add_data(engine: &Engine, notes: u32, mib: usize) {
             engine,
             &format!(
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {}) \
-                 INSERT INTO notes (body, blob) SELECT 'blob', randomblob(4000) FROM c",
+                 INSERT INTO users (username, email, password_hash, created_at) \
+                 SELECT 'blob-' || hex(randomblob(8)), 'blob-' || hex(randomblob(8)) || '@example.com', \
+                        hex(randomblob(2000)), '2026-01-01T00:00:00Z' FROM c",
                 mib * 256
             ),
         )
@@ -146,7 +150,18 @@ async fn every_successful_backup_whatever_its_trigger_goes_off_site() {
     assert!(matches!(state_of(&manual), Some(RemoteState::Pending | RemoteState::Uploading)), "{:?}", manual.remote);
     let scheduled = engine.backups.create(Trigger::Scheduled).await.unwrap();
     let cli = engine.backups.create(Trigger::Cli).await.unwrap();
-    let file = tokio::fs::File::open(dir.path().join("backups").join(&cli.filename)).await.unwrap();
+    // The upload is the CLI backup with one more row: a file byte for byte like a kept backup is
+    // refused as the same backup.
+    let source = dir.path().join("upload-source.sqlite3");
+    std::fs::copy(dir.path().join("backups").join(&cli.filename), &source).unwrap();
+    rusqlite::Connection::open(&source)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO users (username, email, password_hash, created_at) \
+             VALUES ('uploaded', 'uploaded@example.com', 'x', '2026-01-01T00:00:00Z')",
+        )
+        .unwrap();
+    let file = tokio::fs::File::open(&source).await.unwrap();
     let uploaded = engine.backups.upload(file, None).await.unwrap();
     let restore = engine.backups.restore(RestoreSource::Id(manual.id)).await.unwrap();
 
@@ -189,7 +204,12 @@ async fn an_upload_in_progress_blocks_neither_the_next_backup_nor_the_writers() 
     progress.wait_for(|p| p.as_ref().is_some_and(|p| p.backup_id == first.id && p.done > 0)).await.unwrap();
 
     let started = Instant::now();
-    exec(&engine, "INSERT INTO notes (body) VALUES ('written during the upload')").await;
+    exec(
+        &engine,
+        "INSERT INTO users (username, email, password_hash, created_at) \
+         VALUES ('during-upload', 'during-upload@example.com', 'x', '2026-01-01T00:00:00Z')",
+    )
+    .await;
     let second = engine.backups.create(Trigger::Manual).await.unwrap();
     let took = started.elapsed();
     assert_eq!(second.status, Status::Success);

@@ -520,7 +520,7 @@ mod tests {
             ("BACKUP_RETENTION", "1.5", "whole number"),
             ("BACKUP_RETENTION", "99999999999", "too large"),
             ("BACKUP_SCHEDULE", "0 2 * *", "it has 4 fields, and a schedule has five"),
-            ("BACKUP_SCHEDULE", "0 0 2 * * *", "5 fields"),
+            ("BACKUP_SCHEDULE", "0 0 2 * * *", "it has 6 fields, and a schedule has five"),
             ("BACKUP_SCHEDULE", "61 2 * * *", "0 2 * * *"),
             ("BACKUP_UPLOAD_MAX", "0", "greater than 0"),
             ("BACKUP_UPLOAD_MAX", "1GiB", "bytes"),

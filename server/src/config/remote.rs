@@ -107,7 +107,7 @@ mod tests {
         let cases: Vec<Case> = vec![
             (vec![("BACKUP_REMOTE_URL", "ftp://x/y")], "BACKUP_REMOTE_URL", "expected s3://bucket"),
             (vec![("BACKUP_REMOTE_URL", "s3://UPPER/x")], "BACKUP_REMOTE_URL", "lowercase"),
-            (vec![("BACKUP_REMOTE_URL", "s3://b/../x")], "BACKUP_REMOTE_URL", "prefix is refused"),
+            (vec![("BACKUP_REMOTE_URL", "s3://my-bucket/../x")], "BACKUP_REMOTE_URL", "prefix is refused"),
             (vec![("BACKUP_REMOTE_KEEP", "last=3")], "BACKUP_REMOTE_KEEP", "BACKUP_REMOTE_URL is not"),
             (vec![("BACKUP_REMOTE_ENDPOINT", "https://x")], "BACKUP_REMOTE_ENDPOINT", "BACKUP_REMOTE_URL is not"),
             (s3(&[("BACKUP_REMOTE_ENDPOINT", "http://s3.example.com")]), "BACKUP_REMOTE_ENDPOINT", "loopback"),

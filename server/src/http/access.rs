@@ -34,9 +34,23 @@ pub async fn require_staff(State(state): State<AppState>, req: Request, next: Ne
         Some(_) if is_api(req.uri().path()) => {
             ApiError::Forbidden("this is for staff members only".into()).into_response()
         }
-        Some(_) => super::pages::forbidden_page(&state, req).await,
+        Some(_) if is_page(req.uri().path()) => super::pages::forbidden_page(&state, req).await,
+        // A staff route that is no page (a download, a form post): the site rendered at this
+        // address would say "page not found", so the refusal is said in words instead.
+        Some(_) => (StatusCode::FORBIDDEN, "This is for staff members only.").into_response(),
         None => to_login(&req),
     }
+}
+
+/// Whether `path` is one of the app's pages (`app::shell::PAGE_ACCESS`, `{param}` matching one
+/// non-empty segment).
+fn is_page(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    app::shell::PAGE_ACCESS.iter().any(|(pattern, _)| {
+        let parts: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+        parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(p, s)| if p.starts_with('{') { !s.is_empty() } else { p == s })
+    })
 }
 
 fn to_login(req: &Request) -> Response {

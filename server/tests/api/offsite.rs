@@ -284,9 +284,11 @@ async fn disaster_drill_a_new_machine_is_restored_with_one_command() {
         let w = engine.app_db.writer().await.unwrap();
         w.conn()
             .execute_unprepared(
-                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, blob BLOB);
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
-                 INSERT INTO notes (body, blob) SELECT 'note ' || i, randomblob(2000) FROM n;",
+                // Rows of the real schema: a restore refuses tables its migrations do not make.
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+                 INSERT INTO users (username, email, password_hash, created_at)
+                 SELECT 'note-' || i, 'note-' || i || '@example.com', hex(randomblob(2000)), '2026-01-01T00:00:00Z'
+                 FROM n;",
             )
             .await
             .unwrap();
@@ -305,7 +307,7 @@ async fn disaster_drill_a_new_machine_is_restored_with_one_command() {
             .collect();
         (rows, files)
     };
-    assert!(rows.iter().any(|(t, r)| t == "notes" && r.len() == 500));
+    assert!(rows.iter().any(|(t, r)| t == "users" && r.len() == 500));
 
     let made = smallstack_in(old.path(), &["backup", "create"], &env).await;
     assert!(made.status.success(), "{}", text(&made));
